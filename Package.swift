@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "wf",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "wf", targets: ["wf"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Linux calls that Glibc's Swift module leaves out (syncfs).
+        .target(name: "CSystemShims"),
+        // The content-addressed dataset store: blobs, trees, versions, tags, the SQLite index.
+        .target(
+            name: "Datasets",
+            dependencies: [
+                "CSystemShims",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Measurements behind `wf bench`: each benchmark runs the real code paths and a reference.
+        .target(name: "Benchmarks", dependencies: ["Datasets"]),
+        // The command line and nothing else.
+        .executableTarget(
+            name: "wf",
+            dependencies: [
+                "Datasets",
+                "Benchmarks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets"]),
+    ]
+)

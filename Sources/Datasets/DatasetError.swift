@@ -1,0 +1,72 @@
+/// Every way a dataset operation can fail, with the context a user needs to act on it.
+///
+/// `description` is a single line: what went wrong, and what to do next.
+public enum DatasetError: Error, Equatable, CustomStringConvertible {
+    case invalidName(String, reason: String)
+    case invalidTag(String, reason: String)
+    case invalidReference(String, reason: String)
+    case unknownDataset(String)
+    case unknownVersion(dataset: String, reference: String)
+    case ambiguousVersion(dataset: String, prefix: String, candidates: [String])
+    case ancestorOutOfRange(reference: String, steps: Int, available: Int)
+    case missingPath(String)
+    case unsupportedFile(String, reason: String)
+    case invalidPathInDataset(String, reason: String)
+    case duplicatePath(String, first: String, second: String)
+    case fileNotInVersion(reference: String, path: String)
+    case exportTargetNotEmpty(String)
+    case corruptObject(id: String, detail: String)
+    case missingObject(id: String, neededBy: String)
+    case indexUnavailable(path: String, detail: String)
+    case io(path: String, operation: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .invalidName(let name, let reason):
+            return "invalid dataset name \(quoted(name)): \(reason); use letters, digits, '.', '_' or '-' (at most 128, not starting with '.')"
+        case .invalidTag(let tag, let reason):
+            return "invalid tag \(quoted(tag)): \(reason)"
+        case .invalidReference(let ref, let reason):
+            return "invalid reference \(quoted(ref)): \(reason); write NAME, NAME:ID, NAME:TAG or NAME~N"
+        case .unknownDataset(let name):
+            return "no dataset named \(quoted(name)); `wf datasets ls` lists the datasets in this store"
+        case .unknownVersion(let dataset, let reference):
+            return "dataset \(quoted(dataset)) has no version or tag \(quoted(reference)); `wf datasets ls \(dataset)` lists its versions"
+        case .ambiguousVersion(let dataset, let prefix, let candidates):
+            let shown = candidates.prefix(4).map { String($0.prefix(12)) }.joined(separator: ", ")
+            return "\(quoted(prefix)) matches \(candidates.count) versions of \(quoted(dataset)) (\(shown)); give more hex digits"
+        case .ancestorOutOfRange(let reference, let steps, let available):
+            return "\(quoted(reference)) asks for \(steps) versions back but only \(available) precede it"
+        case .missingPath(let path):
+            return "no such file or folder: \(path)"
+        case .unsupportedFile(let path, let reason):
+            return "cannot store \(path): \(reason)"
+        case .invalidPathInDataset(let path, let reason):
+            return "invalid file path \(quoted(path)) in dataset: \(reason)"
+        case .duplicatePath(let path, let first, let second):
+            return "two inputs give the same dataset path \(quoted(path)): \(first) and \(second); put them in separate folders"
+        case .fileNotInVersion(let reference, let path):
+            return "\(reference) has no file \(quoted(path)); `wf datasets show \(reference)` lists its files"
+        case .exportTargetNotEmpty(let path):
+            return "export target \(path) exists and is not empty; choose a new or empty folder"
+        case .corruptObject(let id, let detail):
+            return "object \(id.prefix(12)) is corrupt (\(detail)); run `wf datasets verify --repair`"
+        case .missingObject(let id, let neededBy):
+            return "object \(id.prefix(12)) needed by \(neededBy) is missing; run `wf datasets verify`"
+        case .indexUnavailable(let path, let detail):
+            return "cannot open the dataset index \(path): \(detail); run `wf datasets verify --repair` to rebuild it"
+        case .io(let path, let operation, let code):
+            return "\(operation) \(path) failed: \(String(cString: strerror(code)))"
+        }
+    }
+
+    private func quoted(_ text: String) -> String {
+        "'" + text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined() + "'"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

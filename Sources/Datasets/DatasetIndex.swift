@@ -1,0 +1,138 @@
+import GRDB
+
+/// The SQLite index (WAL mode) over the records: datasets, their linear histories and tags.
+/// It makes listing fast; it holds nothing the records lack, so `verify --repair` can
+/// rebuild it from `records/` and `objects/` alone.
+///
+/// Schema (user_version 1):
+///
+///     datasets(name PK, head, versions, files, bytes, updated_ms)
+///     versions(id PK, dataset, seq, parent, tree, created_ms, message, files, bytes,
+///              provenance JSON, UNIQUE(dataset, seq))
+///     tags(dataset, tag, version, record, created_ms, PK(dataset, tag))
+///
+/// `UNIQUE(dataset, seq)` is what keeps each history a single line when writers race.
+final class DatasetIndex: Sendable {
+    let path: String
+    let queue: DatabaseQueue
+
+    init(path: String, durable: Bool = true) throws {
+        self.path = path
+        var config = Configuration()
+        config.journalMode = .wal
+        config.busyMode = .timeout(120)
+        if !durable {
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = OFF") }
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    if try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 < 1 {
+                        try db.execute(sql: DatasetIndex.schema)
+                        try db.execute(sql: "PRAGMA user_version = 1")
+                    }
+                    return .commit
+                }
+            }
+        } catch let error as DatabaseError {
+            throw DatasetError.indexUnavailable(path: path, detail: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS datasets(
+            name TEXT PRIMARY KEY, head TEXT NOT NULL, versions INTEGER NOT NULL,
+            files INTEGER NOT NULL, bytes INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS versions(
+            id TEXT PRIMARY KEY, dataset TEXT NOT NULL, seq INTEGER NOT NULL, parent TEXT,
+            tree TEXT NOT NULL, created_ms INTEGER NOT NULL, message TEXT NOT NULL,
+            files INTEGER NOT NULL, bytes INTEGER NOT NULL, provenance TEXT NOT NULL,
+            UNIQUE(dataset, seq));
+        CREATE TABLE IF NOT EXISTS tags(
+            dataset TEXT NOT NULL, tag TEXT NOT NULL, version TEXT NOT NULL, record TEXT NOT NULL,
+            created_ms INTEGER NOT NULL, PRIMARY KEY(dataset, tag));
+        """
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: other processes' writers wait on the
+    /// SQLite lock, so reading the head and appending after it cannot interleave.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try wrap {
+            try queue.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try wrap { try queue.read(body) }
+    }
+
+    private func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as DatabaseError {
+            throw DatasetError.indexUnavailable(path: path, detail: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    // MARK: rows
+
+    static let versionColumns = "id, dataset, seq, parent, tree, created_ms, message, files, bytes, provenance"
+
+    static func version(from row: Row, tags: [String] = []) throws -> VersionInfo {
+        let provenanceJSON: String = row["provenance"]
+        let provenance = CanonicalJSON.parse(Array(provenanceJSON.utf8)).flatMap(Provenance.init(canonical:)) ?? Provenance()
+        guard let id = ObjectID(hex: row["id"]), let tree = ObjectID(hex: row["tree"]) else {
+            throw DatasetError.indexUnavailable(path: "versions", detail: "a row holds an invalid id")
+        }
+        let parentHex: String? = row["parent"]
+        return VersionInfo(
+            id: id, dataset: row["dataset"], sequence: row["seq"], parent: parentHex.flatMap(ObjectID.init(hex:)),
+            tree: tree, created: Timestamp(milliseconds: row["created_ms"]), message: row["message"],
+            files: row["files"], bytes: row["bytes"], provenance: provenance, tags: tags)
+    }
+
+    static func insert(_ version: VersionInfo, into db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO versions(\(versionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [version.id.hex, version.dataset, version.sequence, version.parent?.hex, version.tree.hex,
+                        version.created.milliseconds, version.message, version.files, version.bytes,
+                        String(decoding: version.provenance.canonical.bytes, as: UTF8.self)])
+        try db.execute(
+            sql: """
+                INSERT INTO datasets(name, head, versions, files, bytes, updated_ms) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET head = excluded.head, versions = excluded.versions,
+                    files = excluded.files, bytes = excluded.bytes, updated_ms = excluded.updated_ms
+                """,
+            arguments: [version.dataset, version.id.hex, version.sequence, version.files, version.bytes, version.created.milliseconds])
+    }
+
+    static func setTag(_ record: TagRecord, recordID: ObjectID, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO tags(dataset, tag, version, record, created_ms) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(dataset, tag) DO UPDATE SET version = excluded.version, record = excluded.record,
+                    created_ms = excluded.created_ms
+                """,
+            arguments: [record.dataset, record.tag, record.version.hex, recordID.hex, record.created.milliseconds])
+    }
+
+    /// The head of `dataset` and its sequence number, or nil for a new dataset.
+    static func head(of dataset: String, in db: Database) throws -> (id: ObjectID, sequence: Int)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT head, versions FROM datasets WHERE name = ?", arguments: [dataset]),
+              let id = ObjectID(hex: row["head"]) else { return nil }
+        return (id, row["versions"])
+    }
+
+    static func tags(of dataset: String, in db: Database) throws -> [String: [String]] {
+        var byVersion = [String: [String]]()
+        for row in try Row.fetchAll(db, sql: "SELECT tag, version FROM tags WHERE dataset = ? ORDER BY tag", arguments: [dataset]) {
+            byVersion[row["version"], default: []].append(row["tag"])
+        }
+        return byVersion
+    }
+}

@@ -1,0 +1,42 @@
+import GRDB
+
+extension DatasetStore {
+    /// Removes every object and record that no indexed version or tag needs, and the
+    /// temporaries of interrupted writes. Holds the exclusive lock, so no writer is between
+    /// staging and committing while it sweeps: a blob a writer has staged or reused is safe.
+    public func collectGarbage() throws -> GarbageReport {
+        guard let index else { return GarbageReport() }
+        let held = try lock(.exclusive)
+        defer { withExtendedLifetime(held) {} }
+        let snapshot = try index.read { db in try IndexSnapshot(db) }
+        var liveObjects = Set<ObjectID>()
+        for treeID in Set(snapshot.versions.map(\.tree)) {
+            liveObjects.insert(treeID)
+            guard FileIO.exists(objects.path(for: treeID)) else { continue }
+            // A tree that cannot be read hides which blobs it needs: sweep nothing.
+            guard let tree = try? tree(id: treeID) else {
+                throw DatasetError.corruptObject(id: treeID.hex, detail: "gc cannot tell which files it needs")
+            }
+            for entry in tree.entries { liveObjects.insert(entry.blob) }
+        }
+        let liveRecords = Set(snapshot.versions.map(\.id)).union(snapshot.tags.map(\.record))
+        var report = GarbageReport()
+        for id in objects.allIDs() where !liveObjects.contains(id) {
+            report.bytesFreed += FileIO.fileSize(objects.path(for: id)) ?? 0
+            FileIO.remove(objects.path(for: id))
+            report.objectsRemoved += 1
+        }
+        for id in records.allIDs() where !liveRecords.contains(id) {
+            report.bytesFreed += FileIO.fileSize(records.path(for: id)) ?? 0
+            FileIO.remove(records.path(for: id))
+            report.recordsRemoved += 1
+        }
+        for name in FileIO.listDirectory(temporaryDirectory) {
+            let path = "\(temporaryDirectory)/\(name)"
+            report.bytesFreed += FileIO.fileSize(path) ?? 0
+            FileIO.removeTree(path)
+            report.temporariesRemoved += 1
+        }
+        return report
+    }
+}

@@ -1,0 +1,70 @@
+/// The content-addressed dataset store under `HOME/datasets/`:
+///
+///     objects/sha256/ab/cdef…   file contents and tree manifests, named by sha256, read-only
+///     records/sha256/ab/cdef…   version and tag records (canonical JSON), named by sha256
+///     index.sqlite              the SQLite index (WAL): datasets, histories, tags
+///     tmp/                      temporaries of writes in flight
+///     lock                      flock: shared for writers, exclusive for gc and repair
+///     corrupt/                  objects that `verify --repair` found damaged and set aside
+///
+/// The object and record folders are the truth; the index is derived from them.
+public final class DatasetStore: Sendable {
+    public let root: String
+    let objects: ContentAddressedDirectory
+    let records: ContentAddressedDirectory
+    let temporaryDirectory: String
+    let lockPath: String
+    let indexPath: String
+    let durable: Bool
+    /// nil for a read-only open of a store that was never written.
+    let index: DatasetIndex?
+
+    public enum AccessMode: Sendable { case readOnly, readWrite }
+
+    /// Opens the store under `home` (the store lives in `home/datasets`).
+    /// Read-only opens of a store that does not exist yet see an empty store and create nothing.
+    /// `durable: false` skips flushes; only benchmarks building throw-away stores use it.
+    public convenience init(home: String, mode: AccessMode = .readWrite, durable: Bool = true) throws {
+        try self.init(home: home, mode: mode, durable: durable, openingIndex: true)
+    }
+
+    /// `openingIndex: false` lays out the folders but leaves the index alone, for a repair
+    /// that must take the lock before it touches a possibly damaged index.
+    init(home: String, mode: AccessMode = .readWrite, durable: Bool = true, openingIndex: Bool) throws {
+        let trimmedHome = home.count > 1 && home.hasSuffix("/") ? String(home.dropLast()) : home
+        root = trimmedHome + "/datasets"
+        objects = ContentAddressedDirectory(root: root + "/objects")
+        records = ContentAddressedDirectory(root: root + "/records")
+        temporaryDirectory = root + "/tmp"
+        lockPath = root + "/lock"
+        indexPath = root + "/index.sqlite"
+        self.durable = durable
+        // A missing index over existing records must be rebuilt, not started afresh: a new,
+        // empty index would hide every version (and `gc` would then sweep them).
+        if openingIndex && !FileIO.exists(indexPath) {
+            if !records.allIDs().isEmpty {
+                throw DatasetError.indexUnavailable(path: indexPath, detail: "it is missing but records exist")
+            }
+            if mode == .readOnly {
+                index = nil
+                return
+            }
+        }
+        for folder in [root, objects.root, records.root, temporaryDirectory] { try FileIO.makeDirectories(folder) }
+        index = openingIndex ? try DatasetIndex(path: indexPath, durable: durable) : nil
+    }
+
+    var stager: BlobStager { BlobStager(objects: objects, temporaryDirectory: temporaryDirectory, durable: durable) }
+
+    func lock(_ mode: StoreLock.Mode) throws -> StoreLock { try StoreLock(path: lockPath, mode: mode) }
+
+    /// Writes a small object or record durably (or, for throw-away stores, just atomically).
+    @discardableResult
+    func storeSmall(_ bytes: [UInt8], in directory: ContentAddressedDirectory) throws -> ObjectID {
+        if durable { return try directory.storeDurably(bytes, temporaryDirectory: temporaryDirectory) }
+        let stager = BlobStager(objects: directory, temporaryDirectory: temporaryDirectory, durable: false)
+        let staged = try stager.stage(bytes: bytes)
+        try stager.publish([staged])
+        return staged.id
+    }
+}

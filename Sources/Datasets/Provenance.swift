@@ -1,0 +1,52 @@
+/// Where a version came from. Every field is optional: a hand-made `put` knows none of
+/// them, a workflow run knows all of them.
+public struct Provenance: Sendable, Equatable, Codable {
+    /// URL or path of the git repository.
+    public var repository: String?
+    /// Full commit sha the content came from.
+    public var commit: String?
+    /// Workflow file, relative to the repository root.
+    public var workflow: String?
+    /// Job name within the workflow.
+    public var job: String?
+    /// Run id.
+    public var run: String?
+    /// sha256 of the settings file the job read.
+    public var settingsDigest: String?
+    /// sha256 of the model the job used.
+    public var modelDigest: String?
+
+    public init(repository: String? = nil, commit: String? = nil, workflow: String? = nil, job: String? = nil,
+                run: String? = nil, settingsDigest: String? = nil, modelDigest: String? = nil) {
+        self.repository = repository
+        self.commit = commit
+        self.workflow = workflow
+        self.job = job
+        self.run = run
+        self.settingsDigest = settingsDigest
+        self.modelDigest = modelDigest
+    }
+
+    static var keys: [(String, WritableKeyPath<Provenance, String?>)] {
+        [
+        ("repository", \.repository), ("commit", \.commit), ("workflow", \.workflow), ("job", \.job),
+        ("run", \.run), ("settings", \.settingsDigest), ("model", \.modelDigest),
+        ]
+    }
+
+    /// Only the known fields, as a canonical JSON object.
+    var canonical: CanonicalJSON {
+        var members = [String: CanonicalJSON]()
+        for (key, path) in Provenance.keys { if let value = self[keyPath: path] { members[key] = .string(value) } }
+        return .object(members)
+    }
+
+    init?(canonical: CanonicalJSON) {
+        guard let members = canonical.objectValue else { return nil }
+        self.init()
+        for (key, value) in members {
+            guard let path = Provenance.keys.first(where: { $0.0 == key })?.1, let text = value.stringValue else { return nil }
+            self[keyPath: path] = text
+        }
+    }
+}

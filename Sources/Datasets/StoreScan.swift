@@ -1,0 +1,35 @@
+/// Everything on disk under `objects/`, `records/` and `tmp/`, each file checked against
+/// its name. `verify` compares it with the index; `verify --repair` rebuilds the index from it.
+struct StoreScan {
+    /// Objects whose bytes hash to their names, with their sizes.
+    var objectSizes = [ObjectID: Int64]()
+    var versionRecords = [ObjectID: VersionRecord]()
+    var tagRecords = [ObjectID: TagRecord]()
+    /// Paths of files whose bytes do not hash to their names, or records that do not decode.
+    var corrupt = [(path: String, problem: String)]()
+    var temporaries = [String]()
+
+    init(objects: ContentAddressedDirectory, records: ContentAddressedDirectory, temporaryDirectory: String) {
+        for id in objects.allIDs() {
+            let path = objects.path(for: id)
+            if let actual = objects.hashOfStoredFile(id), actual == id {
+                objectSizes[id] = FileIO.fileSize(path) ?? 0
+            } else {
+                corrupt.append((path, "object \(id.short) does not hash to its name"))
+            }
+        }
+        for id in records.allIDs() {
+            let path = records.path(for: id)
+            guard let bytes = try? FileIO.read(path), ObjectID.of(bytes) == id else {
+                corrupt.append((path, "record \(id.short) does not hash to its name"))
+                continue
+            }
+            switch StoredRecord.decode(bytes) {
+            case .version(let record): versionRecords[id] = record
+            case .tag(let record): tagRecords[id] = record
+            case nil: corrupt.append((path, "record \(id.short) is not a version or tag record"))
+            }
+        }
+        temporaries = FileIO.listDirectory(temporaryDirectory).map { "\(temporaryDirectory)/\($0)" }
+    }
+}

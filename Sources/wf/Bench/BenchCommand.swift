@@ -1,0 +1,9 @@
+import ArgumentParser
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure wf against a reference tool in the same run.",
+        subcommands: [StoreBenchCommand.self]
+    )
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Datasets
+
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Compare two versions: files added, removed and changed, with a unified diff of text files.",
+        discussion: "Example: wf datasets diff generated-text~1 generated-text"
+    )
+
+    @Argument(help: "The older version.")
+    var old: String
+
+    @Argument(help: "The newer version.")
+    var new: String
+
+    @Option(name: .customShort("U"), help: "Lines of context around each change.")
+    var context: Int = 3
+
+    @Flag(name: .long, help: "List changed files only, without line diffs.")
+    var nameOnly = false
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Shown: Encodable {
+        struct File: Encodable {
+            var path: String
+            var change: String
+            var oldSize: Int64?
+            var newSize: Int64?
+            var oldSHA256: ObjectID?
+            var newSHA256: ObjectID?
+        }
+        var old: String
+        var new: String
+        var identical: Bool
+        var files: [File]
+    }
+
+    func validate() throws {
+        if context < 0 { throw ValidationError("-U must be 0 or more lines") }
+    }
+
+    func run() throws {
+        let opened = try store.open(.readOnly)
+        let (a, b) = (try opened.resolve(old), try opened.resolve(new))
+        let diff = TreeDiff(from: try opened.tree(of: a), to: try opened.tree(of: b))
+        if output.json {
+            let files = diff.changes.map { change -> Shown.File in
+                switch change {
+                case .added(let e): return .init(path: e.path, change: "added", newSize: e.size, newSHA256: e.blob)
+                case .removed(let e): return .init(path: e.path, change: "removed", oldSize: e.size, oldSHA256: e.blob)
+                case .changed(let x, let y):
+                    return .init(path: y.path, change: "changed", oldSize: x.size, newSize: y.size, oldSHA256: x.blob, newSHA256: y.blob)
+                }
+            }
+            return try JSONOutput.print(Shown(old: a.reference, new: b.reference, identical: diff.isEmpty, files: files))
+        }
+        if diff.isEmpty {
+            print("\(a.reference) and \(b.reference) are the same: identical content (tree \(a.tree.short))")
+            return
+        }
+        var summary = [String]()
+        for change in diff.changes {
+            switch change {
+            case .added(let e): summary.append("added    \(e.path) (\(Format.bytes(e.size)))")
+            case .removed(let e): summary.append("removed  \(e.path) (\(Format.bytes(e.size)))")
+            case .changed(let x, let y):
+                let mode = x.executable != y.executable ? ", mode \(x.mode) → \(y.mode)" : ""
+                summary.append("changed  \(y.path) (\(Format.bytes(x.size)) → \(Format.bytes(y.size))\(mode))")
+            }
+        }
+        print("\(a.reference) → \(b.reference): \(diff.changes.count) files differ")
+        print(summary.joined(separator: "\n"))
+        guard !nameOnly else { return }
+        for change in diff.changes {
+            let (before, after) = try texts(of: change, in: opened)
+            guard let before, let after else {
+                if case .changed(let x, let y) = change, x.blob == y.blob { continue }
+                print("\nBinary or large file \(change.path) differs")
+                continue
+            }
+            let hunks = UnifiedDiff.hunks(from: before, to: after, context: context)
+            guard !hunks.isEmpty else { continue }
+            let oldName: String, newName: String
+            switch change {
+            case .added: (oldName, newName) = ("/dev/null", "\(b.reference)/\(change.path)")
+            case .removed: (oldName, newName) = ("\(a.reference)/\(change.path)", "/dev/null")
+            case .changed: (oldName, newName) = ("\(a.reference)/\(change.path)", "\(b.reference)/\(change.path)")
+            }
+            print("\n--- \(oldName)\n+++ \(newName)")
+            print(hunks.joined(separator: "\n"))
+        }
+    }
+
+    /// Both sides as text, or nil for a side that is binary or too large (an absent side is "").
+    private func texts(of change: TreeDiff.Change, in store: DatasetStore) throws -> (String?, String?) {
+        func text(_ entry: TreeEntry?) throws -> String? {
+            guard let entry else { return "" }
+            guard entry.size <= UnifiedDiff.maximumBytes else { return nil }
+            let bytes = try store.blob(entry.blob)
+            return UnifiedDiff.isText(bytes) ? String(decoding: bytes, as: UTF8.self) : nil
+        }
+        switch change {
+        case .added(let e): return (try text(nil), try text(e))
+        case .removed(let e): return (try text(e), try text(nil))
+        case .changed(let x, let y): return (try text(x), try text(y))
+        }
+    }
+}

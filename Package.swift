@@ -35,7 +35,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets"]),
+        // Temporary folders and the built `wf` binary, shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TestSupport"]),
     ]
 )

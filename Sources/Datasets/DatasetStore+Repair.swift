@@ -10,7 +10,7 @@ extension DatasetStore {
     /// to the earliest). Records off that line (commits cut off before they were indexed)
     /// stay unindexed for `gc`.
     public static func repair(home: String) throws -> VerifyReport {
-        let layout = try DatasetStore(home: home, openingIndex: false)
+        let layout = try DatasetStore(home: home, indexOpening: .skip)
         let held = try layout.lock(.exclusive)
         defer { withExtendedLifetime(held) {} }
         var repairs = [String]()
@@ -31,7 +31,7 @@ extension DatasetStore {
             }
             repairs.append("the index could not be read (\(error)); moved it to \(aside) and rebuilt it")
         }
-        let store = try DatasetStore(home: home)
+        let store = try DatasetStore(home: home, indexOpening: .rebuild)
         var scan = StoreScan(objects: store.objects, records: store.records, temporaryDirectory: store.temporaryDirectory)
         for (path, problem) in scan.corrupt {
             let aside = "\(store.root)/corrupt/\(path.split(separator: "/").suffix(3).joined(separator: "-"))"

@@ -25,12 +25,15 @@ public final class DatasetStore: Sendable {
     /// Read-only opens of a store that does not exist yet see an empty store and create nothing.
     /// `durable: false` skips flushes; only benchmarks building throw-away stores use it.
     public convenience init(home: String, mode: AccessMode = .readWrite, durable: Bool = true) throws {
-        try self.init(home: home, mode: mode, durable: durable, openingIndex: true)
+        try self.init(home: home, mode: mode, durable: durable, indexOpening: .existing)
     }
 
-    /// `openingIndex: false` lays out the folders but leaves the index alone, for a repair
-    /// that must take the lock before it touches a possibly damaged index.
-    init(home: String, mode: AccessMode = .readWrite, durable: Bool = true, openingIndex: Bool) throws {
+    /// How a repair opens the store: `.skip` lays out the folders but leaves the index alone,
+    /// so the repair can take the lock before it touches a possibly damaged index; `.rebuild`
+    /// accepts an empty index beside existing records, which the repair then fills.
+    enum IndexOpening { case skip, existing, rebuild }
+
+    init(home: String, mode: AccessMode = .readWrite, durable: Bool = true, indexOpening: IndexOpening) throws {
         let trimmedHome = home.count > 1 && home.hasSuffix("/") ? String(home.dropLast()) : home
         root = trimmedHome + "/datasets"
         objects = ContentAddressedDirectory(root: root + "/objects")
@@ -41,7 +44,7 @@ public final class DatasetStore: Sendable {
         self.durable = durable
         // A missing index over existing records must be rebuilt, not started afresh: a new,
         // empty index would hide every version (and `gc` would then sweep them).
-        if openingIndex && !FileIO.exists(indexPath) {
+        if indexOpening == .existing && !FileIO.exists(indexPath) {
             if !records.allIDs().isEmpty {
                 throw DatasetError.indexUnavailable(path: indexPath, detail: "it is missing but records exist")
             }
@@ -51,7 +54,7 @@ public final class DatasetStore: Sendable {
             }
         }
         for folder in [root, objects.root, records.root, temporaryDirectory] { try FileIO.makeDirectories(folder) }
-        index = openingIndex ? try DatasetIndex(path: indexPath, durable: durable) : nil
+        index = indexOpening == .skip ? nil : try DatasetIndex(path: indexPath, durable: durable)
     }
 
     var stager: BlobStager { BlobStager(objects: objects, temporaryDirectory: temporaryDirectory, durable: durable) }

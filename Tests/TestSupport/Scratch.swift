@@ -1,0 +1,51 @@
+import Foundation
+
+/// A temporary folder for one test, removed when the value is released.
+public final class Scratch: @unchecked Sendable {
+    public let path: String
+
+    public init(_ label: String = "wf-test") {
+        let template = NSTemporaryDirectory() + "/\(label)-XXXXXX"
+        var bytes = Array(template.utf8CString)
+        guard bytes.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            fatalError("cannot create a temporary folder under \(NSTemporaryDirectory())")
+        }
+        path = String(cString: bytes)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// `path/relative`.
+    public func callAsFunction(_ relative: String) -> String { "\(path)/\(relative)" }
+
+    /// Writes `text` to `relative`, creating folders on the way; returns the full path.
+    @discardableResult
+    public func write(_ relative: String, _ text: String, executable: Bool = false) throws -> String {
+        try write(relative, bytes: Array(text.utf8), executable: executable)
+    }
+
+    @discardableResult
+    public func write(_ relative: String, bytes: [UInt8], executable: Bool = false) throws -> String {
+        let full = self(relative)
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(bytes).write(to: URL(fileURLWithPath: full))
+        if executable { chmod(full, 0o755) }
+        return full
+    }
+
+    public func read(_ relative: String) throws -> String {
+        try String(contentsOfFile: self(relative), encoding: .utf8)
+    }
+
+    /// Paths of every regular file under `relative`, relative to it, sorted.
+    public func files(under relative: String) -> [String] {
+        let root = self(relative)
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
+        var found = [String]()
+        while let item = walker.nextObject() as? String {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: "\(root)/\(item)", isDirectory: &isFolder), !isFolder.boolValue { found.append(item) }
+        }
+        return found.sorted()
+    }
+}

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Datasets
+import Foundation
 
 /// `wf bench store`: commits through the real `wf` binary against `git add -A && git commit`
 /// of the same files in the same run, and times whole `wf datasets ls` processes on a large store.
@@ -30,10 +31,13 @@ public struct StoreBenchmark {
         /// Median seconds over the repeats.
         public var wfSeconds: Double
         public var gitSeconds: Double
+        /// git with `core.fsync=all` and `core.fsyncMethod=batch`.
+        public var durableGitSeconds: Double
         public var wfMBPerSecond: Double { Double(bytes) / 1e6 / wfSeconds }
         public var gitMBPerSecond: Double { Double(bytes) / 1e6 / gitSeconds }
         /// How many times faster wf is than git (above 1 means wf is faster).
         public var speedup: Double { gitSeconds / wfSeconds }
+        public var durableSpeedup: Double { durableGitSeconds / wfSeconds }
     }
 
     public struct ListFigure: Sendable, Codable {
@@ -83,26 +87,34 @@ public struct StoreBenchmark {
                       versionsPerDataset: settings.versionsPerDataset)
     }
 
-    /// Median seconds of `wf datasets put` into a fresh store and of `git init && git add -A &&
-    /// git commit` in a fresh repository, alternating so both see the same page cache.
+    /// Median seconds of `wf datasets put` into a fresh store, of `git init && git add -A &&
+    /// git commit` into a fresh repository with git's default flushing (loose objects are not
+    /// fsynced), and of the same with every object flushed (`core.fsync=all`, batched, which
+    /// is the durability wf gives). Runs alternate so all see the same page cache; nothing is
+    /// deleted between runs, because ext4 creates files slowly right after mass deletions.
     private func measureCommit(tree: String, folder: String, files: Int, bytes: Int64, repeats: Int,
                                log: (String) -> Void) throws -> CommitFigure {
-        var wfTimes = [Double](), gitTimes = [Double]()
-        let git = ["git", "-C", folder, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "init.defaultBranch=main"]
-        for attempt in 1...repeats {
-            let home = "\(settings.workDirectory)/wf-home-\(attempt)"
-            wfTimes.append(try ChildProcess.run([settings.wf, "datasets", "put", "bench", folder, "--home", home, "-m", "bench"]))
-            try ChildProcess.run(["rm", "-rf", home])
-            try ChildProcess.run(["rm", "-rf", "\(folder)/.git"])
+        var wfTimes = [Double](), gitTimes = [Double](), durableGitTimes = [Double]()
+        let label = tree.replacingOccurrences(of: " ", with: "-")
+        func gitCommit(_ gitDirectory: String, durable: Bool) throws -> Double {
+            var git = ["git", "--git-dir=\(gitDirectory)", "--work-tree=\(folder)", "-c", "user.name=bench",
+                       "-c", "user.email=bench@localhost", "-c", "init.defaultBranch=main"]
+            if durable { git += ["-c", "core.fsync=all", "-c", "core.fsyncMethod=batch"] }
             let start = Stopwatch.now()
             try ChildProcess.run(git + ["init", "-q"])
             try ChildProcess.run(git + ["add", "-A"])
             try ChildProcess.run(git + ["commit", "-q", "-m", "bench"])
-            gitTimes.append(Stopwatch.now() - start)
-            try ChildProcess.run(["rm", "-rf", "\(folder)/.git"])
-            log("\(tree), run \(attempt): wf \(String(wfTimes.last!)) s, git \(String(gitTimes.last!)) s")
+            return Stopwatch.now() - start
         }
-        return CommitFigure(tree: tree, files: files, bytes: bytes, wfSeconds: median(wfTimes), gitSeconds: median(gitTimes))
+        for attempt in 1...repeats {
+            let home = "\(settings.workDirectory)/wf-home-\(label)-\(attempt)"
+            wfTimes.append(try ChildProcess.run([settings.wf, "datasets", "put", "bench", folder, "--home", home, "-m", "bench"]))
+            gitTimes.append(try gitCommit("\(settings.workDirectory)/git-\(label)-\(attempt)", durable: false))
+            durableGitTimes.append(try gitCommit("\(settings.workDirectory)/git-fsync-\(label)-\(attempt)", durable: true))
+            log("\(tree), run \(attempt): wf \(wfTimes.last!) s, git \(gitTimes.last!) s, git with fsync \(durableGitTimes.last!) s")
+        }
+        return CommitFigure(tree: tree, files: files, bytes: bytes, wfSeconds: median(wfTimes), gitSeconds: median(gitTimes),
+                            durableGitSeconds: median(durableGitTimes))
     }
 
     /// A store with `datasets` datasets of `versionsPerDataset` versions each, one small

@@ -33,7 +33,7 @@ struct BlobStager: Sendable {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw DatasetError.io(path: path, operation: "stat", errno: errno) }
         if Int(info.st_size) <= BlobStager.wholeFileLimit {
-            return try stage(bytes: try FileIO.read(path))
+            return try stage(bytes: try FileIO.read(fd, path: path, expectedSize: Int(info.st_size)))
         }
         return try stream(fd: fd, path: path)
     }
@@ -43,7 +43,16 @@ struct BlobStager: Sendable {
         if FileIO.fileSize(objects.path(for: id)) == Int64(bytes.count) {
             return StagedBlob(id: id, size: Int64(bytes.count), temporaryPath: nil)
         }
-        let temporary = try TemporaryFile(in: temporaryDirectory, mode: 0o444)
+        // The temporary goes in the blob's own fan-out folder: the final rename stays in one
+        // folder, and parallel workers do not contend for one directory's lock.
+        let folder = objects.folder(for: id)
+        let temporary: TemporaryFile
+        do {
+            temporary = try TemporaryFile(in: folder, mode: 0o444)
+        } catch DatasetError.io(_, _, ENOENT) {
+            try FileIO.makeDirectories(folder)
+            temporary = try TemporaryFile(in: folder, mode: 0o444)
+        }
         do {
             try bytes.withUnsafeBytes { try FileIO.writeAll(temporary.fd, $0, path: temporary.path) }
         } catch {

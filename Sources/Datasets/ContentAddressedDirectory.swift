@@ -15,15 +15,24 @@ struct ContentAddressedDirectory: Sendable {
 
     func contains(_ id: ObjectID) -> Bool { FileIO.exists(path(for: id)) }
 
-    /// Every id stored here, in no particular order; files whose names are not ids are skipped.
-    func allIDs() -> [ObjectID] {
+    /// Every id stored here, in no particular order.
+    func allIDs() -> [ObjectID] { listing().ids }
+
+    /// Every id stored here, and the paths of temporaries that interrupted writes left in
+    /// the fan-out folders (names starting with `TemporaryFile.prefix`). Other names are skipped.
+    func listing() -> (ids: [ObjectID], temporaries: [String]) {
         var ids = [ObjectID]()
+        var temporaries = [String]()
         for fan in FileIO.listDirectory("\(root)/sha256") where fan.utf8.count == 2 {
             for rest in FileIO.listDirectory("\(root)/sha256/\(fan)") {
-                if let id = ObjectID(hex: fan + rest) { ids.append(id) }
+                if let id = ObjectID(hex: fan + rest) {
+                    ids.append(id)
+                } else if rest.hasPrefix(TemporaryFile.prefix) {
+                    temporaries.append("\(root)/sha256/\(fan)/\(rest)")
+                }
             }
         }
-        return ids
+        return (ids, temporaries)
     }
 
     /// Reads the bytes stored under `id` and checks that they still hash to it.

@@ -21,22 +21,30 @@ extension DatasetStore {
         }
         let liveRecords = Set(snapshot.versions.map(\.id)).union(snapshot.tags.map(\.record))
         var report = GarbageReport()
-        for id in objects.allIDs() where !liveObjects.contains(id) {
+        let objectListing = objects.listing(), recordListing = records.listing()
+        for id in objectListing.ids where !liveObjects.contains(id) {
             report.bytesFreed += FileIO.fileSize(objects.path(for: id)) ?? 0
             FileIO.remove(objects.path(for: id))
             report.objectsRemoved += 1
         }
-        for id in records.allIDs() where !liveRecords.contains(id) {
+        for id in recordListing.ids where !liveRecords.contains(id) {
             report.bytesFreed += FileIO.fileSize(records.path(for: id)) ?? 0
             FileIO.remove(records.path(for: id))
             report.recordsRemoved += 1
         }
-        for name in FileIO.listDirectory(temporaryDirectory) {
-            let path = "\(temporaryDirectory)/\(name)"
+        for path in leftoverTemporaries(objectListing.temporaries + recordListing.temporaries) {
             report.bytesFreed += FileIO.fileSize(path) ?? 0
             FileIO.removeTree(path)
             report.temporariesRemoved += 1
         }
         return report
+    }
+}
+
+extension DatasetStore {
+    /// Temporaries of interrupted writes: everything in `tmp/`, plus `fanOutTemporaries`
+    /// (from `ContentAddressedDirectory.listing`).
+    func leftoverTemporaries(_ fanOutTemporaries: [String]) -> [String] {
+        FileIO.listDirectory(temporaryDirectory).map { "\(temporaryDirectory)/\($0)" } + fanOutTemporaries
     }
 }

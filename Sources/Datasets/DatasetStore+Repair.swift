@@ -32,7 +32,7 @@ extension DatasetStore {
             repairs.append("the index could not be read (\(error)); moved it to \(aside) and rebuilt it")
         }
         let store = try DatasetStore(home: home, indexOpening: .rebuild)
-        var scan = StoreScan(objects: store.objects, records: store.records, temporaryDirectory: store.temporaryDirectory)
+        var scan = StoreScan(store)
         for (path, problem) in scan.corrupt {
             let aside = "\(store.root)/corrupt/\(path.split(separator: "/").suffix(3).joined(separator: "-"))"
             try FileIO.makeDirectories("\(store.root)/corrupt")

@@ -10,7 +10,7 @@ extension DatasetStore {
         defer { withExtendedLifetime(held) {} }
         // The index first: whatever it names was durable before it was indexed.
         let snapshot = try index.read { db in try IndexSnapshot(db) }
-        let scan = StoreScan(objects: objects, records: records, temporaryDirectory: temporaryDirectory)
+        let scan = StoreScan(self)
         return check(snapshot, against: scan)
     }
 

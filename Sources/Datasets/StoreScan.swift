@@ -9,8 +9,10 @@ struct StoreScan {
     var corrupt = [(path: String, problem: String)]()
     var temporaries = [String]()
 
-    init(objects: ContentAddressedDirectory, records: ContentAddressedDirectory, temporaryDirectory: String) {
-        for id in objects.allIDs() {
+    init(_ store: DatasetStore) {
+        let objects = store.objects, records = store.records
+        let objectListing = objects.listing(), recordListing = records.listing()
+        for id in objectListing.ids {
             let path = objects.path(for: id)
             if let actual = objects.hashOfStoredFile(id), actual == id {
                 objectSizes[id] = FileIO.fileSize(path) ?? 0
@@ -18,7 +20,7 @@ struct StoreScan {
                 corrupt.append((path, "object \(id.short) does not hash to its name"))
             }
         }
-        for id in records.allIDs() {
+        for id in recordListing.ids {
             let path = records.path(for: id)
             guard let bytes = try? FileIO.read(path), ObjectID.of(bytes) == id else {
                 corrupt.append((path, "record \(id.short) does not hash to its name"))
@@ -30,6 +32,6 @@ struct StoreScan {
             case nil: corrupt.append((path, "record \(id.short) is not a version or tag record"))
             }
         }
-        temporaries = FileIO.listDirectory(temporaryDirectory).map { "\(temporaryDirectory)/\($0)" }
+        temporaries = store.leftoverTemporaries(objectListing.temporaries + recordListing.temporaries)
     }
 }

@@ -97,9 +97,11 @@ import TestSupport
         let kept = store.objects.allIDs().count
         try store.tag("a", as: "first")  // moves the tag: the old tag record becomes garbage
         try store.storeSmall(Array("loose object".utf8), in: store.objects)
-        try scratch.write("home/datasets/tmp/tmp-1-abcdef", "half-written")
+        try scratch.write("home/datasets/tmp/.tmp-1-1", "half-written record")
+        try scratch.write("home/datasets/objects/sha256/ab/.tmp-1-2", "half-written blob")
+        #expect(try store.verify().notes.contains { $0.contains("2 temporary files") })
         let report = try store.collectGarbage()
-        #expect(report.objectsRemoved == 1 && report.recordsRemoved == 1 && report.temporariesRemoved == 1)
+        #expect(report.objectsRemoved == 1 && report.recordsRemoved == 1 && report.temporariesRemoved == 2)
         #expect(store.objects.allIDs().count == kept)
         #expect(try store.verify().isClean)
         for version in made { _ = try store.export(version, to: scratch("export-\(version.id.short)")) }

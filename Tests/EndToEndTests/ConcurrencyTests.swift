@@ -46,7 +46,7 @@ import TestSupport
             for file in 0..<200 { try scratch.write("v\(i)/file-\(file).txt", "version \(i) file \(file)") }
         }
         // Garbage for gc to find beside the live writer's own temporaries.
-        try scratch.write("home/datasets/tmp/tmp-1-leftover", "leftover")
+        try scratch.write("home/datasets/tmp/.tmp-1-leftover", "leftover")
         let done = ResultBox()
         let scratchPath = scratch.path
         DispatchQueue.concurrentPerform(iterations: 2) { worker in

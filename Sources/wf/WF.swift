@@ -6,9 +6,7 @@ struct WF: ParsableCommand {
         commandName: "wf",
         abstract: "Turn a git push into a reproducible, versioned result.",
         discussion: """
-            wf keeps every result as an immutable, content-addressed version of a named dataset.
-            The store lives in DIR/datasets, where DIR is --home, else $WF_HOME, else the root of
-            the git checkout you are in, else the current folder.
+            wf keeps every result as an immutable, content-addressed version of a named dataset. The store lives in DIR/datasets, where DIR is --home, else $WF_HOME, else the root of the git checkout you are in, else the current folder.
 
             Start with `wf datasets put NAME FILES...`, then `wf datasets ls`.
             """,

@@ -7,12 +7,9 @@ struct StoreBenchCommand: ParsableCommand {
         commandName: "store",
         abstract: "Commit speed against git, and listing latency on a large store.",
         discussion: """
-            Commits a tree of many small files and one large file with `wf datasets put` and with
-            `git add -A && git commit` in the same run (whole processes, medians), then times
-            `wf datasets ls` and `wf datasets ls NAME` on a store of many datasets.
-            Needs about 5 × --big-file-mib of free disk in --work. "vs GIT" above 1 means wf is
-            that many times faster; GIT+FSYNC is git with core.fsync=all (batched), the durability
-            wf always gives.
+            Commits a tree of many small files and one large file with `wf datasets put` and with `git add -A && git commit` in the same run (whole processes, medians), then times `wf datasets ls` and `wf datasets ls NAME` on a store of many datasets.
+
+            "vs GIT" above 1 means wf is that many times faster; GIT+FSYNC is git with core.fsync=all (batched), the durability wf always gives. Needs about 5 × --big-file-mib of free disk in --work.
             """
     )
 

@@ -5,8 +5,7 @@ struct DatasetsCommand: ParsableCommand {
         commandName: "datasets",
         abstract: "Browse, commit and compare versions of datasets.",
         discussion: """
-            A dataset is a name with a history of immutable versions. Identical files are stored
-            once; identical content gives an identical tree id.
+            A dataset is a name with a history of immutable versions. Identical files are stored once; identical content gives an identical tree id.
 
             A REF names one version:
               NAME          the newest version (also NAME:latest)

@@ -20,6 +20,6 @@ struct ExportCommand: ParsableCommand {
         let opened = try store.open(.readOnly)
         let version = try opened.resolve(reference)
         try opened.export(version, to: directory)
-        print("exported \(version.reference) to \(directory): \(version.files) files, \(Format.bytes(version.bytes))")
+        print("exported \(version.reference) to \(directory): \(Format.count(version.files, "file")), \(Format.bytes(version.bytes))")
     }
 }

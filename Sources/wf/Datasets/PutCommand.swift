@@ -9,8 +9,8 @@ struct PutCommand: ParsableCommand {
         commandName: "put",
         abstract: "Commit files and folders as a new version of a dataset.",
         discussion: """
-            A folder contributes its contents at the root of the version; a file contributes
-            itself under its own name. The dataset is created on its first version.
+            A folder contributes its contents at the root of the version; a file contributes itself under its own name. The dataset is created on its first version.
+
             Example: wf datasets put corpus ./texts notes.md -m "first import"
             """
     )
@@ -39,7 +39,7 @@ struct PutCommand: ParsableCommand {
         }
         if showProgress { Progress.clear() }
         if output.json { return try JSONOutput.print(version) }
-        print("committed \(version.reference) (version \(version.sequence)): \(version.files) files, "
+        print("committed \(version.reference) (version \(version.sequence)): \(Format.count(version.files, "file")), "
               + "\(Format.bytes(version.bytes)), tree \(version.tree.short)")
     }
 }

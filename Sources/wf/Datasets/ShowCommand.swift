@@ -43,7 +43,7 @@ struct ShowCommand: ParsableCommand {
         var table = Table(headers: ["MODE", "SIZE", "SHA256", "PATH"], rightAligned: [1])
         for entry in tree.entries { table.append([entry.mode, Format.bytes(entry.size), entry.blob.short, entry.path]) }
         print(table.render())
-        print("\(version.files) files, \(Format.bytes(version.bytes))")
+        print("\(Format.count(version.files, "file")), \(Format.bytes(version.bytes))")
     }
 }
 

@@ -6,8 +6,7 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check every object against its sha256 and the index against the objects.",
         discussion: """
-            Exits with status 1 when a problem is found. With --repair, damaged objects are moved to
-            datasets/corrupt/ and the index is rebuilt from the version and tag records alone.
+            Exits with status 1 when a problem is found. With --repair, damaged objects are moved to datasets/corrupt/ and the index is rebuilt from the version and tag records alone.
             """
     )
 

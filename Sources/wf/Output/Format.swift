@@ -39,6 +39,9 @@ enum Format {
             + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))"
     }
 
+    /// `1 file`, `3 files`.
+    static func count(_ value: Int, _ noun: String) -> String { value == 1 ? "1 \(noun)" : "\(value) \(noun)s" }
+
     /// The first 12 hex digits of a commit, or `-`.
     static func commit(_ sha: String?) -> String { sha.map { String($0.prefix(12)) } ?? "-" }
 }

@@ -24,6 +24,10 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // OpenBLAS (Debian libopenblas-dev) through pkg-config.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // GPT-2: tokenizer, safetensors, forward pass with a KV cache, sampling, generation.
+        .target(name: "TextGeneration", dependencies: ["COpenBLAS"]),
         // Measurements behind `wf bench`: each benchmark runs the real code paths and a reference.
         .target(name: "Benchmarks", dependencies: ["Datasets"]),
         // The command line and nothing else.
@@ -31,6 +35,7 @@ let package = Package(
             name: "wf",
             dependencies: [
                 "Datasets",
+                "TextGeneration",
                 "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -38,6 +43,7 @@ let package = Package(
         // Temporary folders and the built `wf` binary, shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "TextGenerationTests", dependencies: ["TextGeneration", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TestSupport"]),
     ]
 )

@@ -1,0 +1,78 @@
+/// Continues prompts with a model, with `transformers`' `generate` semantics: greedy or
+/// sampled decoding of `numReturnSequences` sequences as one batch, or beam search.
+public final class Generator: @unchecked Sendable {
+    public let model: GPT2Model
+    public let tokenizer: BPETokenizer
+
+    public init(model: GPT2Model, tokenizer: BPETokenizer) {
+        self.model = model
+        self.tokenizer = tokenizer
+    }
+
+    public var endOfTextID: Int? { model.config.endOfTextID ?? tokenizer.endOfTextID }
+
+    /// Continues `promptIDs`. `onToken(sequence, id)` sees every new token of every
+    /// sequence as it is chosen (not for beam search, whose beams change until the end).
+    public func generate(promptIDs: [Int], settings: GenerationSettings,
+                         onToken: ((Int, Int) -> Void)? = nil) throws -> [GeneratedSequence] {
+        try settings.validate()
+        for id in promptIDs where id < 0 || id >= model.config.vocabulary {
+            throw GenerationError.invalidToken(id, vocabulary: model.config.vocabulary)
+        }
+        let budget = try settings.newTokenBudget(promptLength: promptIDs.count, context: model.config.positions)
+        if settings.numBeams > 1 {
+            return try BeamSearch(generator: self, settings: settings).run(promptIDs: promptIDs, budget: budget)
+        }
+        let batch = settings.doSample ? settings.numReturnSequences : 1
+        let promptCache = model.makeCache(batch: 1, capacity: promptIDs.count + budget)
+        let promptLogits = model.forward([promptIDs], cache: promptCache)
+        let cache = batch == 1 ? promptCache : promptCache.expanded(to: batch)
+        let vocabulary = model.config.vocabulary
+        var logits = [Float](repeating: 0, count: batch * vocabulary)
+        for s in 0..<batch { for i in 0..<vocabulary { logits[s * vocabulary + i] = promptLogits[i] } }
+
+        var random = SeededRandom(seed: settings.seed)
+        var generated = [[Int]](repeating: [], count: batch)
+        var finish = [GeneratedSequence.FinishReason?](repeating: nil, count: batch)
+        var decoders = [StreamingDecoder](repeating: StreamingDecoder(tokenizer: tokenizer), count: batch)
+        var continuations = [String](repeating: "", count: batch)
+        let endOfText = settings.stopAtEndOfText ? endOfTextID : nil
+
+        for _ in 0..<budget {
+            var next = [Int](repeating: endOfTextID ?? 0, count: batch)
+            for s in 0..<batch where finish[s] == nil {
+                let history = promptIDs + generated[s]
+                next[s] = logits.withUnsafeMutableBufferPointer { all in
+                    let row = UnsafeMutableBufferPointer(rebasing: all[s * vocabulary..<(s + 1) * vocabulary])
+                    return choose(from: row, history: history, settings: settings, random: &random)
+                }
+                generated[s].append(next[s])
+                onToken?(s, next[s])
+                continuations[s] += decoders[s].append(next[s])
+                if next[s] == endOfText {
+                    finish[s] = .endOfText
+                } else if settings.stopStrings.contains(where: { continuations[s].contains($0) }) {
+                    finish[s] = .stopString
+                }
+            }
+            if finish.allSatisfy({ $0 != nil }) || generated[0].count == budget { break }
+            logits = model.forward(next.map { [$0] }, cache: cache)
+        }
+        return (0..<batch).map { s in
+            GeneratedSequence(promptIDs: promptIDs, generatedIDs: generated[s], text: tokenizer.decode(promptIDs + generated[s]),
+                              continuation: tokenizer.decode(generated[s]), finishReason: finish[s] ?? .length, score: nil)
+        }
+    }
+
+    /// Processors, warpers, then a draw (or argmax for greedy decoding).
+    func choose(from logits: UnsafeMutableBufferPointer<Float>, history: [Int], settings: GenerationSettings,
+                random: inout SeededRandom) -> Int {
+        LogitsProcessor.applyRepetitionPenalty(logits, history: history, penalty: settings.repetitionPenalty)
+        LogitsProcessor.banRepeatedNgrams(logits, history: history, size: settings.noRepeatNgramSize)
+        guard settings.doSample else { return LogitsProcessor.argmax(UnsafeBufferPointer(logits)) }
+        LogitsProcessor.applyTemperature(logits, settings.temperature)
+        LogitsProcessor.applyTopK(logits, settings.topK)
+        LogitsProcessor.applyTopP(logits, settings.topP)
+        return LogitsProcessor.sample(logits, random: &random)
+    }
+}

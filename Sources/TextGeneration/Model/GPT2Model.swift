@@ -1,0 +1,122 @@
+/// GPT-2's forward pass with a KV cache, batched over sequences that share a length.
+/// Shapes: B sequences, T new positions each, P cached positions, C = embedding,
+/// H heads of D = C / H, V vocabulary.
+public final class GPT2Model: @unchecked Sendable {
+    public let weights: GPT2Weights
+    public var config: GPT2Config { weights.config }
+
+    public init(weights: GPT2Weights) { self.weights = weights }
+
+    public func makeCache(batch: Int, capacity: Int) -> KVCache {
+        KVCache(config: config, batch: batch, capacity: min(capacity, config.positions))
+    }
+
+    /// Runs `tokens` ([B][T], equal lengths) after what `cache` holds and appends them to it.
+    /// Returns logits [B, T, V] when `allPositions`, else [B, V] for each sequence's last position.
+    public func forward(_ tokens: [[Int]], cache: KVCache, allPositions: Bool = false) -> [Float] {
+        let b = tokens.count, t = tokens[0].count, p = cache.length
+        let c = config.embedding, heads = config.heads, d = config.headSize, inner = config.inner, v = config.vocabulary
+        precondition(b == cache.batch && tokens.allSatisfy { $0.count == t }, "batch shape")
+        precondition(p + t <= cache.capacity, "the context is full")
+        let rows = b * t
+
+        // x [B·T, C] = wte[token] + wpe[P + t]
+        var x = [Float](repeating: 0, count: rows * c)
+        x.withUnsafeMutableBufferPointer { x in
+            for (sequence, ids) in tokens.enumerated() {
+                for (position, id) in ids.enumerated() {
+                    let row = x.baseAddress! + (sequence * t + position) * c
+                    let token = weights.tokenEmbedding.pointer + id * c, place = weights.positionEmbedding.pointer + (p + position) * c
+                    for i in 0..<c { row[i] = token[i] + place[i] }
+                }
+            }
+        }
+        var normed = [Float](repeating: 0, count: rows * c)
+        var qkv = [Float](repeating: 0, count: rows * 3 * c)
+        var attended = [Float](repeating: 0, count: rows * c)
+        var hidden = [Float](repeating: 0, count: rows * inner)
+        var scores = [Float](repeating: 0, count: t * (p + t))
+
+        for (index, layer) in weights.layers.enumerated() {
+            let keys = cache.keys[index], values = cache.values[index]
+            x.withUnsafeMutableBufferPointer { x in
+            normed.withUnsafeMutableBufferPointer { normed in
+            qkv.withUnsafeMutableBufferPointer { qkv in
+            attended.withUnsafeMutableBufferPointer { attended in
+            hidden.withUnsafeMutableBufferPointer { hidden in
+            scores.withUnsafeMutableBufferPointer { scores in
+                let x = x.baseAddress!, normed = normed.baseAddress!, qkv = qkv.baseAddress!
+                let attended = attended.baseAddress!, hidden = hidden.baseAddress!, scores = scores.baseAddress!
+
+                // Attention block: qkv [B·T, 3C] = LN1(x) × W_attn [C, 3C] + b
+                Kernels.layerNorm(x, rows: rows, width: c, weight: layer.ln1Weight, bias: layer.ln1Bias,
+                                  epsilon: config.layerNormEpsilon, into: normed)
+                BLAS.gemm(m: rows, n: 3 * c, k: c, a: normed, lda: c, b: layer.attentionWeight.pointer, ldb: 3 * c, c: qkv, ldc: 3 * c)
+                Kernels.addBias(qkv, rows: rows, width: 3 * c, bias: layer.attentionBias)
+                // Append this step's keys and values to the cache: [B, capacity, C].
+                for sequence in 0..<b {
+                    for position in 0..<t {
+                        let source = qkv + (sequence * t + position) * 3 * c
+                        let slot = (sequence * cache.capacity + p + position) * c
+                        (keys + slot).update(from: source + c, count: c)
+                        (values + slot).update(from: source + 2 * c, count: c)
+                    }
+                }
+                var scale = 1 / Float(d).squareRoot()
+                if config.scaleAttentionByInverseLayerIndex { scale /= Float(index + 1) }
+                let span = p + t
+                for sequence in 0..<b {
+                    for head in 0..<heads {
+                        let q = qkv + sequence * t * 3 * c + head * d                 // [T, D], row stride 3C
+                        let k = keys + sequence * cache.capacity * c + head * d       // [P+T, D], row stride C
+                        let vv = values + sequence * cache.capacity * c + head * d    // [P+T, D], row stride C
+                        // scores [T, P+T] = q × kᵀ · scale, then causal softmax
+                        BLAS.gemm(m: t, n: span, k: d, alpha: scale, a: q, lda: 3 * c, b: k, ldb: c, transposeB: true,
+                                  c: scores, ldc: span)
+                        for row in 0..<t { Kernels.softmax(scores + row * span, valid: p + row + 1, width: span) }
+                        // attended [T, D] (row stride C) = scores × v
+                        BLAS.gemm(m: t, n: d, k: span, a: scores, lda: span, b: vv, ldb: c,
+                                  c: attended + sequence * t * c + head * d, ldc: c)
+                    }
+                }
+                // x += attended × W_proj [C, C] + b
+                BLAS.gemm(m: rows, n: c, k: c, a: attended, lda: c, b: layer.projectionWeight.pointer, ldb: c, c: normed, ldc: c)
+                Kernels.addBias(normed, rows: rows, width: c, bias: layer.projectionBias)
+                Kernels.add(normed, into: x, count: rows * c)
+
+                // MLP block: x += act(LN2(x) × W_fc [C, I] + b) × W_proj [I, C] + b
+                Kernels.layerNorm(x, rows: rows, width: c, weight: layer.ln2Weight, bias: layer.ln2Bias,
+                                  epsilon: config.layerNormEpsilon, into: normed)
+                BLAS.gemm(m: rows, n: inner, k: c, a: normed, lda: c, b: layer.fcWeight.pointer, ldb: inner, c: hidden, ldc: inner)
+                Kernels.addBias(hidden, rows: rows, width: inner, bias: layer.fcBias)
+                Kernels.activate(hidden, count: rows * inner, config.activation)
+                BLAS.gemm(m: rows, n: c, k: inner, a: hidden, lda: inner, b: layer.mlpProjectionWeight.pointer, ldb: c, c: normed, ldc: c)
+                Kernels.addBias(normed, rows: rows, width: c, bias: layer.mlpProjectionBias)
+                Kernels.add(normed, into: x, count: rows * c)
+            }}}}}}
+        }
+        cache.length = p + t
+
+        // Logits only where asked: [B·T, V] or [B, V] = LN_f(x) × headᵀ (head is [V, C]).
+        let outputRows = allPositions ? rows : b
+        var selected = [Float](repeating: 0, count: outputRows * c)
+        x.withUnsafeBufferPointer { x in
+            selected.withUnsafeMutableBufferPointer { selected in
+                for row in 0..<outputRows {
+                    let source = allPositions ? row : row * t + (t - 1)
+                    Kernels.layerNorm(x.baseAddress! + source * c, rows: 1, width: c, weight: weights.finalNormWeight,
+                                      bias: weights.finalNormBias, epsilon: config.layerNormEpsilon,
+                                      into: selected.baseAddress! + row * c)
+                }
+            }
+        }
+        var logits = [Float](repeating: 0, count: outputRows * v)
+        selected.withUnsafeBufferPointer { selected in
+            logits.withUnsafeMutableBufferPointer { logits in
+                BLAS.gemm(m: outputRows, n: v, k: c, a: selected.baseAddress!, lda: c, b: weights.head.pointer, ldb: c,
+                          transposeB: true, c: logits.baseAddress!, ldc: v)
+            }
+        }
+        return logits
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// GPT-2's parameters, bound by name from one or more safetensors files and checked
+/// against the config. Conv1D weights keep the checkpoint's [in, out] layout, which is the
+/// row-major right operand of `x[rows, in] × W[in, out]`.
+public final class GPT2Weights: @unchecked Sendable {
+    public struct Layer: Sendable {
+        public var ln1Weight, ln1Bias: Tensor          // [C]
+        public var attentionWeight, attentionBias: Tensor  // [C, 3C], [3C]
+        public var projectionWeight, projectionBias: Tensor // [C, C], [C]
+        public var ln2Weight, ln2Bias: Tensor          // [C]
+        public var fcWeight, fcBias: Tensor            // [C, inner], [inner]
+        public var mlpProjectionWeight, mlpProjectionBias: Tensor // [inner, C], [C]
+    }
+
+    public let config: GPT2Config
+    public let tokenEmbedding: Tensor     // wte [V, C]
+    public let positionEmbedding: Tensor  // wpe [P, C]
+    public let layers: [Layer]
+    public let finalNormWeight, finalNormBias: Tensor  // [C]
+    /// [V, C]: `wte` when tied.
+    public let head: Tensor
+    /// Bytes of the weights as stored on disk.
+    public let storedBytes: Int
+
+    /// Keeps the mappings and converted buffers alive as long as the tensors are used.
+    private let files: [SafeTensorsFile]
+    private var ownedBuffers: [UnsafeMutablePointer<Float>] = []
+
+    deinit { for buffer in ownedBuffers { buffer.deallocate() } }
+
+    /// Loads `model.safetensors`, or the shards `model.safetensors.index.json` names, from `folder`.
+    public convenience init(folder: String, config: GPT2Config) throws {
+        let single = "\(folder)/model.safetensors", index = "\(folder)/model.safetensors.index.json"
+        var paths = [String]()
+        if FileManager.default.fileExists(atPath: single) {
+            paths = [single]
+        } else if let data = FileManager.default.contents(atPath: index) {
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let map = object["weight_map"] as? [String: String] else {
+                throw ModelError.corruptSafetensors(file: index, detail: "it has no weight_map")
+            }
+            paths = Set(map.values).sorted().map { "\(folder)/\($0)" }
+        } else {
+            throw ModelError.missingFile(single)
+        }
+        try self.init(files: try paths.map(SafeTensorsFile.init(path:)), config: config)
+    }
+
+    init(files: [SafeTensorsFile], config: GPT2Config) throws {
+        self.files = files
+        self.config = config
+        var located = [String: (SafeTensorsFile, SafeTensorsFile.Entry)]()
+        for file in files { for (name, entry) in file.entries { located[name] = (file, entry) } }
+        storedBytes = located.values.reduce(0) { $0 + $1.1.byteCount }
+        let describedFile = files.count == 1 ? files[0].path : "\(files.count) safetensors shards"
+        var owned = [UnsafeMutablePointer<Float>]()
+
+        func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
+            // save_pretrained writes `transformer.h.0…`; the hub's own gpt2 file writes `h.0…`.
+            guard let (file, entry) = located["transformer." + name] ?? located[name] else {
+                throw ModelError.missingTensor(file: describedFile, name: "transformer." + name)
+            }
+            let fullName = located["transformer." + name] != nil ? "transformer." + name : name
+            guard entry.shape == shape else {
+                throw ModelError.shapeMismatch(file: file.path, name: fullName, expected: shape, found: entry.shape)
+            }
+            guard let dtype = SafeTensorsFile.DType(rawValue: entry.dtype) else {
+                throw ModelError.unsupportedDType(file: file.path, name: fullName, dtype: entry.dtype)
+            }
+            let source = file.file.base + entry.offset
+            let count = shape.reduce(1, *)
+            if dtype == .f32 && Int(bitPattern: source) % MemoryLayout<Float>.alignment == 0 {
+                return Tensor(pointer: source.assumingMemoryBound(to: Float.self), shape: shape)
+            }
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            owned.append(buffer)
+            switch dtype {
+            case .f32: memcpy(buffer, source, count * 4)
+            case .f16:
+                for i in 0..<count { buffer[i] = Float(Float16(bitPattern: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            case .bf16:
+                for i in 0..<count {
+                    let bits = UInt32(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16
+                    buffer[i] = Float(bitPattern: bits)
+                }
+            }
+            return Tensor(pointer: UnsafePointer(buffer), shape: shape)
+        }
+
+        let c = config.embedding, inner = config.inner
+        do {
+            tokenEmbedding = try tensor("wte.weight", [config.vocabulary, c])
+            positionEmbedding = try tensor("wpe.weight", [config.positions, c])
+            layers = try (0..<config.layers).map { i in
+                let p = "h.\(i)."
+                return Layer(
+                    ln1Weight: try tensor(p + "ln_1.weight", [c]), ln1Bias: try tensor(p + "ln_1.bias", [c]),
+                    attentionWeight: try tensor(p + "attn.c_attn.weight", [c, 3 * c]),
+                    attentionBias: try tensor(p + "attn.c_attn.bias", [3 * c]),
+                    projectionWeight: try tensor(p + "attn.c_proj.weight", [c, c]),
+                    projectionBias: try tensor(p + "attn.c_proj.bias", [c]),
+                    ln2Weight: try tensor(p + "ln_2.weight", [c]), ln2Bias: try tensor(p + "ln_2.bias", [c]),
+                    fcWeight: try tensor(p + "mlp.c_fc.weight", [c, inner]), fcBias: try tensor(p + "mlp.c_fc.bias", [inner]),
+                    mlpProjectionWeight: try tensor(p + "mlp.c_proj.weight", [inner, c]),
+                    mlpProjectionBias: try tensor(p + "mlp.c_proj.bias", [c]))
+            }
+            finalNormWeight = try tensor("ln_f.weight", [c])
+            finalNormBias = try tensor("ln_f.bias", [c])
+            if config.tiedEmbeddings {
+                head = tokenEmbedding
+            } else {
+                guard located["lm_head.weight"] != nil else {
+                    throw ModelError.missingTensor(file: describedFile, name: "lm_head.weight (tie_word_embeddings is false)")
+                }
+                head = try tensor("lm_head.weight", [config.vocabulary, c])
+            }
+        } catch {
+            for buffer in owned { buffer.deallocate() }
+            throw error
+        }
+        ownedBuffers = owned
+    }
+}

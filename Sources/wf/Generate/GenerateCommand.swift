@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import TextGeneration
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Continue a prompt with a GPT-2 model, natively on OpenBLAS.",
+        discussion: """
+            Sampling follows transformers' generate: repetition penalty, then temperature, then top-k, then top-p, then a draw from wf's own seeded generator (the same seed gives the same text on every run). Without --greedy or any sampling option, wf samples with top-k 50 like the text-generation pipeline. The first sequence streams to the terminal as it is produced.
+
+            Examples:
+              wf generate --model ./my-gpt2 --prompt "Hello, I'm a language model," --max-length 30 --num-return-sequences 5 --seed 42
+              wf generate --model gpt2 --prompt-ids 15496,11,314 --greedy --max-new-tokens 20 --json
+            """
+    )
+
+    @Option(help: "A model folder (config.json, model.safetensors, tokenizer files) or a hub id such as gpt2 or ORG/NAME@REVISION found in the Hugging Face cache.")
+    var model: String
+
+    @Option(help: "The prompt text.")
+    var prompt: String?
+
+    @Option(name: .customLong("prompt-ids"), help: ArgumentHelp("The prompt as token ids, e.g. 15496,11,314.", valueName: "ids"))
+    var promptIDs: String?
+
+    @Option(name: .customLong("max-length"), help: "Total length in tokens, prompt included (transformers' max_length).")
+    var maxLength: Int?
+
+    @Option(name: .customLong("max-new-tokens"), help: "Tokens to add after the prompt (default 50 when neither limit is given).")
+    var maxNewTokens: Int?
+
+    @Option(name: .customLong("num-return-sequences"), help: "Sequences to generate, decoded as one batch.")
+    var numReturnSequences = 1
+
+    @Option(help: "Seed of the sampler.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Divide the logits by this before sampling.")
+    var temperature: Float = 1
+
+    @Option(name: .customLong("top-k"), help: "Sample among the k most likely tokens (ties kept); 0 turns it off.")
+    var topK = 50
+
+    @Option(name: .customLong("top-p"), help: "Sample among the smallest set of tokens whose probability reaches p, in (0, 1].")
+    var topP: Float = 1
+
+    @Option(name: .customLong("repetition-penalty"), help: "Penalise tokens already present (1 is off; 1.2 is common).")
+    var repetitionPenalty: Float = 1
+
+    @Option(name: .customLong("no-repeat-ngram-size"), help: "Never repeat an n-gram of this size (0 is off).")
+    var noRepeatNgramSize = 0
+
+    @Flag(help: "Greedy decoding: always the most likely token.")
+    var greedy = false
+
+    @Option(name: .customLong("stop"), help: "Stop a sequence when its text contains this string (repeatable).")
+    var stopStrings: [String] = []
+
+    @Option(help: "OpenBLAS threads (default: every core).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print JSON with each sequence's text and token ids (prompt and generated), the settings and timings.")
+    var json = false
+
+    func validate() throws {
+        if (prompt == nil) == (promptIDs == nil) { throw ValidationError("give exactly one of --prompt and --prompt-ids") }
+        if maxLength != nil && maxNewTokens != nil { throw ValidationError("give --max-length or --max-new-tokens, not both") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    var settings: GenerationSettings {
+        var settings = GenerationSettings()
+        settings.maxLength = maxLength
+        settings.maxNewTokens = maxNewTokens ?? (maxLength == nil ? 50 : nil)
+        settings.numReturnSequences = numReturnSequences
+        settings.doSample = !greedy
+        settings.temperature = temperature
+        settings.topK = topK
+        settings.topP = topP
+        settings.repetitionPenalty = repetitionPenalty
+        settings.noRepeatNgramSize = noRepeatNgramSize
+        settings.seed = seed
+        settings.stopStrings = stopStrings
+        return settings
+    }
+
+    struct Output: Encodable {
+        var model: String
+        var settings: GenerationSettings
+        var sequences: [GeneratedSequence]
+        var loadSeconds: Double
+        var generateSeconds: Double
+    }
+
+    func run() throws {
+        let settings = self.settings
+        try settings.validate()
+        BLAS.setThreads(threads)
+        let loaded = try LoadedModel.load(model)
+        let ids = try promptIDs.map(TokenIDs.parse) ?? loaded.tokenizer.encode(prompt!)
+        var decoder = StreamingDecoder(tokenizer: loaded.tokenizer)
+        let streaming = !json
+        if streaming { Console.write(loaded.tokenizer.decode(ids)) }
+        let start = Date()
+        let sequences = try loaded.generator.generate(promptIDs: ids, settings: settings) { sequence, id in
+            if streaming && sequence == 0 { Console.write(decoder.append(id)) }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        if json {
+            return try JSONOutput.print(Output(model: loaded.folder, settings: settings, sequences: sequences,
+                                               loadSeconds: loaded.loadSeconds, generateSeconds: seconds))
+        }
+        Console.write(decoder.finish() + "\n")
+        for sequence in sequences.dropFirst() { Console.write("---\n" + sequence.text + "\n") }
+    }
+}
+
+/// Unbuffered writes to standard output, so streamed text appears as it is produced.
+enum Console {
+    static func write(_ text: String) {
+        guard !text.isEmpty else { return }
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// Token ids typed by users: `15496,11,314` or `15496 11 314`.
+enum TokenIDs {
+    static func parse(_ text: String) throws -> [Int] {
+        let parts = text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" || $0 == "\t" })
+        guard !parts.isEmpty else { throw ValidationError("no token ids in \(text.debugDescription)") }
+        return try parts.map { part in
+            guard let id = Int(part), id >= 0 else { throw ValidationError("\(String(part).debugDescription) is not a token id") }
+            return id
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import TextGeneration
+
+/// Logits and greedy continuations equal to `transformers` on the committed tiny models.
+@Suite struct ModelParityTests {
+    static let models = ["tiny", "tiny-f16", "tiny-bf16", "tiny-4head", "tiny-untied", "tiny-hubstyle", "tiny-sharded"]
+
+    @Test(arguments: models)
+    func logitsMatchWithin1e4(_ name: String) throws {
+        BLAS.setThreads(1)
+        let loaded = try LoadedModel.load(Fixtures.path("models/\(name)"))
+        let reference = try ReferenceFile.load(name)
+        for set in reference.input_sets {
+            let expected = try Fixtures.floats("models/\(name)/reference/\(set.file)")
+            let cache = loaded.model.makeCache(batch: set.inputs.count, capacity: set.inputs[0].count)
+            let logits = loaded.model.forward(set.inputs, cache: cache, allPositions: true)
+            #expect(logits.count == expected.count, "\(name) \(set.description)")
+            let worst = zip(logits, expected).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-4, "\(name) \(set.description): largest difference \(worst)")
+        }
+    }
+
+    @Test func theCacheGivesTheSameLogitsAsOneLongPass() throws {
+        let loaded = try LoadedModel.load(Fixtures.path("models/tiny"))
+        let reference = try ReferenceFile.load("tiny")
+        let set = reference.input_sets[1]  // 17 tokens
+        let expected = try Fixtures.floats("models/tiny/reference/\(set.file)")
+        let cache = loaded.model.makeCache(batch: 1, capacity: 17)
+        var stepwise = [Float]()
+        stepwise += loaded.model.forward([Array(set.inputs[0].prefix(5))], cache: cache, allPositions: true)
+        for token in set.inputs[0].dropFirst(5) { stepwise += loaded.model.forward([[token]], cache: cache) }
+        #expect(zip(stepwise, expected).map { abs($0 - $1) }.max()! < 1e-4)
+    }
+
+    @Test(arguments: models)
+    func greedyContinuationsMatch(_ name: String) throws {
+        let generator = try LoadedModel.load(Fixtures.path("models/\(name)")).generator
+        for case_ in try ReferenceFile.load(name).greedy {
+            var settings = GenerationSettings.greedy
+            settings.maxNewTokens = case_.settings.max_new_tokens
+            settings.repetitionPenalty = case_.settings.repetition_penalty ?? 1
+            settings.noRepeatNgramSize = case_.settings.no_repeat_ngram_size ?? 0
+            let result = try generator.generate(promptIDs: case_.prompt, settings: settings)
+            #expect(result[0].ids == case_.output, "\(name) \(case_.settings)")
+        }
+    }
+}

@@ -24,6 +24,8 @@ public struct GenerationSettings: Sendable, Equatable, Codable {
     public var stopStrings: [String] = []
     /// Stop at the end-of-text token (when the model has one).
     public var stopAtEndOfText = true
+    /// Overrides the model's end-of-text token (`eos_token_id`).
+    public var endOfTextID: Int?
 
     /// `early_stopping`: true, false (heuristic), or "never".
     public enum EarlyStopping: String, Sendable, Codable { case always, heuristic, never }

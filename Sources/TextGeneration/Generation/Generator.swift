@@ -36,7 +36,7 @@ public final class Generator: @unchecked Sendable {
         var finish = [GeneratedSequence.FinishReason?](repeating: nil, count: batch)
         var decoders = [StreamingDecoder](repeating: StreamingDecoder(tokenizer: tokenizer), count: batch)
         var continuations = [String](repeating: "", count: batch)
-        let endOfText = settings.stopAtEndOfText ? endOfTextID : nil
+        let endOfText = settings.stopAtEndOfText ? settings.endOfTextID ?? endOfTextID : nil
 
         for _ in 0..<budget {
             var next = [Int](repeating: endOfTextID ?? 0, count: batch)

@@ -29,7 +29,7 @@ let package = Package(
         // GPT-2: tokenizer, safetensors, forward pass with a KV cache, sampling, generation.
         .target(name: "TextGeneration", dependencies: ["COpenBLAS"]),
         // Measurements behind `wf bench`: each benchmark runs the real code paths and a reference.
-        .target(name: "Benchmarks", dependencies: ["Datasets"]),
+        .target(name: "Benchmarks", dependencies: ["Datasets", "TextGeneration"]),
         // The command line and nothing else.
         .executableTarget(
             name: "wf",

@@ -9,6 +9,13 @@ public enum BLAS {
                      a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
                      b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
                      beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 1 && !transposeA {
+            // One row (decoding one token): a matrix-vector product streams B once.
+            // y[n] = x[k] × B[k, n] is Bᵀ·x over row-major B; with B stored [n, k] it is B·x.
+            cblas_sgemv(CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans, Int32(transposeB ? n : k), Int32(transposeB ? k : n),
+                        alpha, b, Int32(ldb), a, 1, beta, c, 1)
+            return
+        }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

@@ -54,6 +54,15 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Greedy decoding: always the most likely token.")
     var greedy = false
 
+    @Option(name: .customLong("num-beams"), help: "Beam search with this many beams (implies greedy; 1 is off).")
+    var numBeams = 1
+
+    @Option(name: .customLong("length-penalty"), help: "Beam search: divide scores by (new tokens)^this; above 1 favours longer text.")
+    var lengthPenalty: Float = 1
+
+    @Option(name: .customLong("early-stopping"), help: "Beam search: true (stop at num_beams finished), false (heuristic) or never.")
+    var earlyStopping: String = "false"
+
     @Option(name: .customLong("stop"), help: "Stop a sequence when its text contains this string (repeatable).")
     var stopStrings: [String] = []
 
@@ -67,6 +76,7 @@ struct GenerateCommand: ParsableCommand {
         if (prompt == nil) == (promptIDs == nil) { throw ValidationError("give exactly one of --prompt and --prompt-ids") }
         if maxLength != nil && maxNewTokens != nil { throw ValidationError("give --max-length or --max-new-tokens, not both") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if !["true", "false", "never"].contains(earlyStopping) { throw ValidationError("--early-stopping is true, false or never") }
     }
 
     var settings: GenerationSettings {
@@ -74,7 +84,10 @@ struct GenerateCommand: ParsableCommand {
         settings.maxLength = maxLength
         settings.maxNewTokens = maxNewTokens ?? (maxLength == nil ? 50 : nil)
         settings.numReturnSequences = numReturnSequences
-        settings.doSample = !greedy
+        settings.doSample = !greedy && numBeams == 1
+        settings.numBeams = numBeams
+        settings.lengthPenalty = lengthPenalty
+        settings.earlyStopping = earlyStopping == "true" ? .always : earlyStopping == "never" ? .never : .heuristic
         settings.temperature = temperature
         settings.topK = topK
         settings.topP = topP

@@ -1,0 +1,171 @@
+import Foundation
+import TextGeneration
+
+/// `wf bench generate`: prompt and decode throughput, load time and peak memory of wf's
+/// GPT-2 engine on a model of a given shape, against PyTorch `transformers` on the same
+/// folder in the same run (when torch is importable).
+public struct GenerationBenchmark {
+    public struct Settings: Sendable {
+        public var config = GPT2Config.gpt2Small
+        public var threads = 2
+        public var promptTokens = 128
+        public var newTokens = 64
+        public var batch = 5
+        public var workDirectory: String
+        public var pytorchScript: String?
+        public init(workDirectory: String) { self.workDirectory = workDirectory }
+    }
+
+    public struct Figures: Sendable, Codable {
+        public var promptTokensPerSecond: Double
+        public var decodeTokensPerSecondBatch1: Double
+        /// Tokens per second summed over the batch.
+        public var decodeTokensPerSecondBatch: Double
+        public var loadSeconds: Double
+        public var peakRSSBytes: Int64
+    }
+
+    public struct Result: Sendable, Codable {
+        public var wf: Figures
+        public var pytorch: Figures?
+        public var pytorchNote: String?
+        public var weightBytes: Int64
+        public var memoryReadGBPerSecond: Double
+        /// Decode at batch 1 if every weight byte were read once per token at the measured bandwidth.
+        public var bandwidthBoundTokensPerSecond: Double
+        public var settings: String
+    }
+
+    public let settings: Settings
+    public init(settings: Settings) { self.settings = settings }
+
+    public func run(log: (String) -> Void) throws -> Result {
+        let folder = settings.workDirectory + "/model"
+        log("writing a random model of \(settings.config.layers) layers × \(settings.config.embedding) wide")
+        try RandomModel.write(config: settings.config, to: folder)
+        BLAS.setThreads(settings.threads)
+
+        _ = try LoadedModel.load(folder)  // warm the page cache
+        PeakMemory.reset()  // writing the model held its weights in memory; measure from here
+        var loadSeconds = Double.infinity
+        var loaded: LoadedModel!
+        for _ in 0..<3 {
+            loaded = try LoadedModel.load(folder)
+            loadSeconds = min(loadSeconds, loaded.loadSeconds)
+        }
+        let model = loaded.model
+        var random = SeededRandom(seed: 0)
+        let prompt = (0..<settings.promptTokens).map { _ in Int(random.next() % UInt64(settings.config.vocabulary)) }
+
+        log("prompt: \(settings.promptTokens) tokens")
+        let promptSeconds = try best(of: 3) {
+            let cache = model.makeCache(batch: 1, capacity: settings.promptTokens)
+            _ = model.forward([prompt], cache: cache)
+        }
+        log("decode: \(settings.newTokens) tokens at batch 1 and \(settings.batch)")
+        let generator = loaded.generator
+        func decode(batch: Int) throws -> Double {
+            var generation = GenerationSettings()
+            generation.maxNewTokens = settings.newTokens
+            generation.numReturnSequences = batch
+            generation.doSample = batch > 1
+            generation.stopAtEndOfText = false
+            let shortPrompt = Array(prompt.prefix(8))
+            return try best(of: 3) { _ = try generator.generate(promptIDs: shortPrompt, settings: generation) }
+        }
+        let decode1 = try decode(batch: 1), decodeBatch = try decode(batch: settings.batch)
+        let wf = Figures(promptTokensPerSecond: Double(settings.promptTokens) / promptSeconds,
+                         decodeTokensPerSecondBatch1: Double(settings.newTokens) / decode1,
+                         decodeTokensPerSecondBatch: Double(settings.batch * settings.newTokens) / decodeBatch,
+                         loadSeconds: loadSeconds, peakRSSBytes: PeakMemory.bytes())
+
+        log("memory bandwidth")
+        let bandwidth = MemoryBandwidth.measureReadGBPerSecond()
+        let weightBytes = Int64(loaded.model.weights.storedBytes)
+        var pytorch: Figures?
+        var note: String?
+        if let script = settings.pytorchScript {
+            log("PyTorch on the same folder")
+            do { pytorch = try runPyTorch(script: script, folder: folder) } catch { note = "\(error)" }
+        } else {
+            note = "not run (--no-pytorch)"
+        }
+        return Result(wf: wf, pytorch: pytorch, pytorchNote: note, weightBytes: weightBytes, memoryReadGBPerSecond: bandwidth,
+                      bandwidthBoundTokensPerSecond: bandwidth * 1e9 / Double(weightBytes),
+                      settings: "\(settings.threads) threads, F32, prompt \(settings.promptTokens), \(settings.newTokens) new tokens, batch \(settings.batch)")
+    }
+
+    private func best(of repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+        var best = Double.infinity
+        for _ in 0..<repeats {
+            let start = Stopwatch.now()
+            try body()
+            best = min(best, Stopwatch.now() - start)
+        }
+        return best
+    }
+
+    private func runPyTorch(script: String, folder: String) throws -> Figures {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, folder, "--threads", "\(settings.threads)", "--prompt-tokens", "\(settings.promptTokens)",
+                             "--new-tokens", "\(settings.newTokens)", "--batch", "\(settings.batch)"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let prompt = object["prompt_tokens_per_second"] as? Double, let decode1 = object["decode_tokens_per_second_batch1"] as? Double,
+              let decodeBatch = object["decode_tokens_per_second_batch"] as? Double, let load = object["load_seconds"] as? Double,
+              let rss = object["peak_rss_bytes"] as? Int64 ?? (object["peak_rss_bytes"] as? Int).map(Int64.init) else {
+            throw ChildProcess.Failed(command: ["python3", script], status: process.terminationStatus)
+        }
+        return Figures(promptTokensPerSecond: prompt, decodeTokensPerSecondBatch1: decode1, decodeTokensPerSecondBatch: decodeBatch,
+                       loadSeconds: load, peakRSSBytes: rss)
+    }
+}
+
+/// Read bandwidth of main memory: the best of several sums over a buffer far larger than
+/// the caches (512 MiB), on all threads OpenBLAS would use (via concurrentPerform).
+enum MemoryBandwidth {
+    static func measureReadGBPerSecond(bytes: Int = 512 << 20) -> Double {
+        let count = bytes / 8
+        let buffer = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+        defer { buffer.deallocate() }
+        let address = UInt(bitPattern: buffer)
+        for i in 0..<count { buffer[i] = UInt64(i) }
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let start = Stopwatch.now()
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let chunk = count / workers
+                let base = UnsafeMutablePointer<UInt64>(bitPattern: address)! + worker * chunk
+                var sums = SIMD8<UInt64>()
+                base.withMemoryRebound(to: SIMD8<UInt64>.self, capacity: chunk / 8) { vectors in
+                    for i in 0..<chunk / 8 { sums &+= vectors[i] }
+                }
+                if sums[0] == 42 { print("") }  // keep the sum alive
+            }
+            best = min(best, Stopwatch.now() - start)
+        }
+        return Double(bytes) / best / 1e9
+    }
+}
+
+/// The process's peak resident set (VmHWM), which Linux lets a process reset.
+enum PeakMemory {
+    static func reset() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    static func bytes() -> Int64 {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int64(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes * 1024
+    }
+}

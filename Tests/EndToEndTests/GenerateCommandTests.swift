@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `wf generate` and `wf tokenize` through the real binary, on the committed tiny model.
+@Suite struct GenerateCommandTests {
+    let model = Fixtures.path("models/tiny")
+
+    struct Output: Decodable {
+        struct Sequence: Decodable { var text: String; var promptIDs: [Int]; var generatedIDs: [Int] }
+        var sequences: [Sequence]
+    }
+
+    @Test func streamsTheSameTextItReportsInJSON() throws {
+        let common = ["generate", "--model", model, "--prompt", "ROMEO:", "--max-length", "20", "--seed", "9", "--threads", "1"]
+        let streamed = try WFBinary.run(common)
+        #expect(streamed.status == 0, "\(streamed.stderr)")
+        let json = try JSONDecoder().decode(Output.self, from: Data(try WFBinary.run(common + ["--json"]).stdout.utf8))
+        #expect(streamed.stdout == json.sequences[0].text + "\n")
+        let two = try WFBinary.run(common + ["--json", "--num-return-sequences", "2"])
+        let output = try JSONDecoder().decode(Output.self, from: Data(two.stdout.utf8))
+        #expect(output.sequences.count == 2)
+        #expect(output.sequences[0].promptIDs == [50, 47, 45, 37, 47, 26])
+        #expect(output.sequences.allSatisfy { $0.promptIDs.count + $0.generatedIDs.count == 20 })
+    }
+
+    @Test func greedyFromIDsMatchesTransformers() throws {
+        struct Reference: Decodable { struct Greedy: Decodable { var prompt: [Int]; var output: [Int] }; var greedy: [Greedy] }
+        let reference = try Fixtures.json(Reference.self, "models/tiny/reference/reference.json").greedy[0]
+        let result = try WFBinary.run(["generate", "--model", model, "--prompt-ids", reference.prompt.map(String.init).joined(separator: ","),
+                                       "--greedy", "--max-new-tokens", "24", "--json"])
+        let output = try JSONDecoder().decode(Output.self, from: Data(result.stdout.utf8))
+        #expect(output.sequences[0].promptIDs + output.sequences[0].generatedIDs == reference.output)
+    }
+
+    @Test func tokenizeAndDecodeRoundTrip() throws {
+        let ids = try WFBinary.run(["tokenize", "--model", model, "ROMEO: O"])
+        #expect(ids.status == 0)
+        #expect(ids.stdout.hasPrefix("50 47 45 37 47 26 "))
+        let decoded = try WFBinary.run(["tokenize", "--model", model, "--decode", ids.stdout.trimmingCharacters(in: .whitespacesAndNewlines)])
+        #expect(decoded.stdout == "ROMEO: O\n")
+    }
+
+    @Test(arguments: [
+        (["--top-p", "1.5"], "top-p must be in (0, 1]"),
+        (["--max-new-tokens=-1"], "max new tokens must be 0 or more"),
+        (["--prompt-ids", String(repeating: "5,", count: 129) + "5"], "the model's context is 128"),
+        (["--prompt-ids", "5,x"], "is not a token id"),
+    ])
+    func badSettingsExitWithAClearError(_ extra: [String], _ message: String) throws {
+        var arguments = ["generate", "--model", model]
+        if !extra.contains("--prompt-ids") { arguments += ["--prompt", "hi"] }
+        let result = try WFBinary.run(arguments + extra)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+}

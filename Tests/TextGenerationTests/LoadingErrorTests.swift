@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import TextGeneration
+
+/// One clear line per broken model, naming the file and the tensor.
+@Suite struct LoadingErrorTests {
+    let scratch = Scratch("wf-model-errors")
+
+    /// A copy of the tiny model that a test may break.
+    func copyOfTiny() throws -> String {
+        let folder = scratch("model")
+        try FileManager.default.copyItem(atPath: Fixtures.path("models/tiny"), toPath: folder)
+        return folder
+    }
+
+    func loadError(_ folder: String) -> String {
+        do { _ = try LoadedModel.load(folder); return "loaded" } catch { return "\(error)" }
+    }
+
+    @Test func missingFilesAreNamed() throws {
+        let folder = try copyOfTiny()
+        try FileManager.default.removeItem(atPath: "\(folder)/model.safetensors")
+        #expect(loadError(folder).contains("\(folder)/model.safetensors is missing"))
+        try FileManager.default.removeItem(atPath: "\(folder)/config.json")
+        #expect(loadError(folder).contains("\(folder)/config.json is missing"))
+        #expect(loadError(scratch("nothing-here")).contains("is missing"))
+    }
+
+    @Test func aTruncatedFileIsReportedAsTruncated() throws {
+        let folder = try copyOfTiny()
+        let path = "\(folder)/model.safetensors"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
+        let message = loadError(folder)
+        #expect(message.contains(path) && message.contains("past the end of the file (truncated?)"), "\(message)")
+        try bytes.prefix(100).write(to: URL(fileURLWithPath: path))
+        #expect(loadError(folder).contains("header claims"))
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
+        #expect(loadError(folder).contains("shorter than the 8-byte header length"))
+    }
+
+    @Test func aGarbledHeaderIsNotJSON() throws {
+        let folder = try copyOfTiny()
+        let path = "\(folder)/model.safetensors"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[9] = UInt8(ascii: "#")
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(loadError(folder).contains("header is not a JSON object"))
+    }
+
+    @Test func shapesMustMatchTheConfig() throws {
+        let folder = try copyOfTiny()
+        let configPath = "\(folder)/config.json"
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))) as! [String: Any]
+        config["vocab_size"] = 401
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+        let message = loadError(folder)
+        #expect(message.contains("transformer.wte.weight has shape [400, 64] but config.json implies [401, 64]"), "\(message)")
+        config["vocab_size"] = 400
+        config["n_layer"] = 3
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+        #expect(loadError(folder).contains("has no tensor transformer.h.2.ln_1.weight"))
+    }
+
+    @Test func unsupportedDTypesAndArchitecturesAreNamed() throws {
+        let folder = try copyOfTiny()
+        let path = "\(folder)/model.safetensors"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let headerLength = Int(bytes.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        var header = String(decoding: bytes[8..<8 + headerLength], as: UTF8.self)
+        let wte = header.range(of: "\"transformer.wte.weight\":{\"dtype\":\"F32\"")!
+        header.replaceSubrange(wte, with: "\"transformer.wte.weight\":{\"dtype\":\"I32\"")
+        bytes.replaceSubrange(8..<8 + headerLength, with: Data(header.utf8))
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(loadError(folder).contains("tensor transformer.wte.weight has dtype I32; wf reads F32, F16 and BF16"))
+
+        let configPath = "\(folder)/config.json"
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))) as! [String: Any]
+        config["model_type"] = "llama"
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+        #expect(loadError(folder).contains("model_type llama is not supported"))
+    }
+
+    @Test func hubIDsResolveInTheCacheLayout() throws {
+        let cache = scratch("hub")
+        let snapshot = "\(cache)/models--openai-community--gpt2/snapshots/0123456789abcdef0123456789abcdef01234567"
+        try FileManager.default.createDirectory(atPath: "\(cache)/models--openai-community--gpt2/refs", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("models/tiny"), toPath: snapshot)
+        try "0123456789abcdef0123456789abcdef01234567".write(toFile: "\(cache)/models--openai-community--gpt2/refs/main",
+                                                           atomically: true, encoding: .utf8)
+        let hub = HubCache(environment: ["HF_HUB_CACHE": cache])
+        #expect(try LoadedModel.resolve("openai-community/gpt2", cache: hub) == snapshot)
+        #expect(try LoadedModel.resolve("openai-community/gpt2@0123456789abcdef0123456789abcdef01234567", cache: hub) == snapshot)
+        #expect(HubCache(environment: ["HF_HOME": "/h"]).root == "/h/hub")
+        #expect(throws: ModelError.self) { try LoadedModel.resolve("openai-community/gpt2@v2", cache: hub) }
+        #expect(throws: ModelError.self) { try LoadedModel.resolve("../escape", cache: hub) }
+        #expect(throws: ModelError.self) { try LoadedModel.resolve("a/b/c", cache: hub) }
+    }
+}

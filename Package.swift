@@ -27,7 +27,9 @@ let package = Package(
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // GPT-2: tokenizer, safetensors, forward pass with a KV cache, sampling, generation.
-        .target(name: "TextGeneration", dependencies: ["COpenBLAS"]),
+        .target(name: "TextGeneration", dependencies: ["COpenBLAS", "CKernels"]),
+        // Streaming matrix kernels for decoding (AVX2/F16C with a portable fallback).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Measurements behind `wf bench`: each benchmark runs the real code paths and a reference.
         .target(name: "Benchmarks", dependencies: ["Datasets", "TextGeneration"]),
         // The command line and nothing else.

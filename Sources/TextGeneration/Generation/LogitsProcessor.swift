@@ -31,10 +31,25 @@ enum LogitsProcessor {
     /// Keeps the `k` highest scores and every score tied with the k-th.
     static func applyTopK(_ logits: UnsafeMutableBufferPointer<Float>, _ k: Int) {
         guard k > 0, k < logits.count else { return }
-        var sorted = Array(logits)
-        sorted.sort(by: >)
-        let threshold = sorted[k - 1]
+        let threshold = kthLargest(logits, k)
         for i in logits.indices where logits[i] < threshold { logits[i] = -.infinity }
+    }
+
+    /// The k-th largest value in one pass, keeping the best k in ascending order (k is small
+    /// next to a 50,257-token vocabulary, so sorting it all would dominate a decode step).
+    static func kthLargest(_ values: UnsafeMutableBufferPointer<Float>, _ k: Int) -> Float {
+        var best = [Float]()
+        best.reserveCapacity(k + 1)
+        for value in values {
+            if best.count == k {
+                guard value > best[0] else { continue }
+                best.removeFirst()
+            }
+            var position = best.count
+            while position > 0 && best[position - 1] > value { position -= 1 }
+            best.insert(value, at: position)
+        }
+        return best[0]
     }
 
     /// Keeps the smallest set of highest-probability tokens whose mass reaches `p`: sorted

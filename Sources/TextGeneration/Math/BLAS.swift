@@ -20,8 +20,12 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// OpenBLAS's worker threads for every later call in this process.
+    /// Compute threads for OpenBLAS and for wf's own kernels, for every later call in this
+    /// process. Output is reproducible for a given build and thread count.
     public static func setThreads(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
+        threads = max(1, count)
+        openblas_set_num_threads(Int32(threads))
     }
+
+    nonisolated(unsafe) static var threads = 1
 }

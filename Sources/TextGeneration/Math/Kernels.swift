@@ -54,4 +54,23 @@ enum Kernels {
         for i in 0..<valid { row[i] *= inverse }
         for i in valid..<width { row[i] = 0 }
     }
+
+    /// One query against `span` cached positions: out[D] = softmax(q·kᵢ · scale) · vᵢ.
+    /// Keys and values are rows of `stride` floats; `scores` holds at least `span` floats.
+    static func attendOne(_ q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, span: Int,
+                          headSize d: Int, stride: Int, scale: Float, scores: UnsafeMutablePointer<Float>,
+                          into out: UnsafeMutablePointer<Float>) {
+        for s in 0..<span {
+            let key = keys + s * stride
+            var dot: Float = 0
+            for i in 0..<d { dot += q[i] * key[i] }
+            scores[s] = dot * scale
+        }
+        softmax(scores, valid: span, width: span)
+        for i in 0..<d { out[i] = 0 }
+        for s in 0..<span {
+            let value = values + s * stride, weight = scores[s]
+            for i in 0..<d { out[i] += weight * value[i] }
+        }
+    }
 }

@@ -26,8 +26,9 @@ public final class GPT2Model: @unchecked Sendable {
             for (sequence, ids) in tokens.enumerated() {
                 for (position, id) in ids.enumerated() {
                     let row = x.baseAddress! + (sequence * t + position) * c
-                    let token = weights.tokenEmbedding.pointer + id * c, place = weights.positionEmbedding.pointer + (p + position) * c
-                    for i in 0..<c { row[i] = token[i] + place[i] }
+                    weights.tokenEmbedding.copyRow(id, into: row)
+                    let place = weights.positionEmbedding.pointer + (p + position) * c
+                    for i in 0..<c { row[i] += place[i] }
                 }
             }
         }
@@ -36,6 +37,7 @@ public final class GPT2Model: @unchecked Sendable {
         var attended = [Float](repeating: 0, count: rows * c)
         var hidden = [Float](repeating: 0, count: rows * inner)
         var scores = [Float](repeating: 0, count: t * (p + t))
+        var scratch = [Float]()  // F16 weights widened for sgemm on prompts
 
         for (index, layer) in weights.layers.enumerated() {
             let keys = cache.keys[index], values = cache.values[index]
@@ -51,7 +53,7 @@ public final class GPT2Model: @unchecked Sendable {
                 // Attention block: qkv [B·T, 3C] = LN1(x) × W_attn [C, 3C] + b
                 Kernels.layerNorm(x, rows: rows, width: c, weight: layer.ln1Weight, bias: layer.ln1Bias,
                                   epsilon: config.layerNormEpsilon, into: normed)
-                BLAS.gemm(m: rows, n: 3 * c, k: c, a: normed, lda: c, b: layer.attentionWeight.pointer, ldb: 3 * c, c: qkv, ldc: 3 * c)
+                MatrixMultiply.multiply(normed, rows: rows, ldx: c, by: layer.attentionWeight, into: qkv, ldy: 3 * c, scratch: &scratch)
                 Kernels.addBias(qkv, rows: rows, width: 3 * c, bias: layer.attentionBias)
                 // Append this step's keys and values to the cache: [B, capacity, C].
                 for sequence in 0..<b {
@@ -70,27 +72,33 @@ public final class GPT2Model: @unchecked Sendable {
                         let q = qkv + sequence * t * 3 * c + head * d                 // [T, D], row stride 3C
                         let k = keys + sequence * cache.capacity * c + head * d       // [P+T, D], row stride C
                         let vv = values + sequence * cache.capacity * c + head * d    // [P+T, D], row stride C
+                        let out = attended + sequence * t * c + head * d              // [T, D], row stride C
+                        if t == 1 {
+                            // Decoding: one query; plain loops beat two tiny BLAS calls per head.
+                            Kernels.attendOne(q, keys: k, values: vv, span: span, headSize: d, stride: c, scale: scale,
+                                              scores: scores, into: out)
+                            continue
+                        }
                         // scores [T, P+T] = q × kᵀ · scale, then causal softmax
                         BLAS.gemm(m: t, n: span, k: d, alpha: scale, a: q, lda: 3 * c, b: k, ldb: c, transposeB: true,
                                   c: scores, ldc: span)
                         for row in 0..<t { Kernels.softmax(scores + row * span, valid: p + row + 1, width: span) }
                         // attended [T, D] (row stride C) = scores × v
-                        BLAS.gemm(m: t, n: d, k: span, a: scores, lda: span, b: vv, ldb: c,
-                                  c: attended + sequence * t * c + head * d, ldc: c)
+                        BLAS.gemm(m: t, n: d, k: span, a: scores, lda: span, b: vv, ldb: c, c: out, ldc: c)
                     }
                 }
                 // x += attended × W_proj [C, C] + b
-                BLAS.gemm(m: rows, n: c, k: c, a: attended, lda: c, b: layer.projectionWeight.pointer, ldb: c, c: normed, ldc: c)
+                MatrixMultiply.multiply(attended, rows: rows, ldx: c, by: layer.projectionWeight, into: normed, ldy: c, scratch: &scratch)
                 Kernels.addBias(normed, rows: rows, width: c, bias: layer.projectionBias)
                 Kernels.add(normed, into: x, count: rows * c)
 
                 // MLP block: x += act(LN2(x) × W_fc [C, I] + b) × W_proj [I, C] + b
                 Kernels.layerNorm(x, rows: rows, width: c, weight: layer.ln2Weight, bias: layer.ln2Bias,
                                   epsilon: config.layerNormEpsilon, into: normed)
-                BLAS.gemm(m: rows, n: inner, k: c, a: normed, lda: c, b: layer.fcWeight.pointer, ldb: inner, c: hidden, ldc: inner)
+                MatrixMultiply.multiply(normed, rows: rows, ldx: c, by: layer.fcWeight, into: hidden, ldy: inner, scratch: &scratch)
                 Kernels.addBias(hidden, rows: rows, width: inner, bias: layer.fcBias)
                 Kernels.activate(hidden, count: rows * inner, config.activation)
-                BLAS.gemm(m: rows, n: c, k: inner, a: hidden, lda: inner, b: layer.mlpProjectionWeight.pointer, ldb: c, c: normed, ldc: c)
+                MatrixMultiply.multiply(hidden, rows: rows, ldx: inner, by: layer.mlpProjectionWeight, into: normed, ldy: c, scratch: &scratch)
                 Kernels.addBias(normed, rows: rows, width: c, bias: layer.mlpProjectionBias)
                 Kernels.add(normed, into: x, count: rows * c)
             }}}}}}
@@ -113,8 +121,8 @@ public final class GPT2Model: @unchecked Sendable {
         var logits = [Float](repeating: 0, count: outputRows * v)
         selected.withUnsafeBufferPointer { selected in
             logits.withUnsafeMutableBufferPointer { logits in
-                BLAS.gemm(m: outputRows, n: v, k: c, a: selected.baseAddress!, lda: c, b: weights.head.pointer, ldb: c,
-                          transposeB: true, c: logits.baseAddress!, ldc: v)
+                MatrixMultiply.multiplyTransposed(selected.baseAddress!, rows: outputRows, ldx: c, by: weights.head,
+                                                  into: logits.baseAddress!, ldy: v, scratch: &scratch)
             }
         }
         return logits

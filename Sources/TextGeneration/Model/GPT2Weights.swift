@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// GPT-2's parameters, bound by name from one or more safetensors files and checked
@@ -5,32 +6,44 @@ import Foundation
 /// row-major right operand of `x[rows, in] × W[in, out]`.
 public final class GPT2Weights: @unchecked Sendable {
     public struct Layer: Sendable {
-        public var ln1Weight, ln1Bias: Tensor          // [C]
-        public var attentionWeight, attentionBias: Tensor  // [C, 3C], [3C]
-        public var projectionWeight, projectionBias: Tensor // [C, C], [C]
-        public var ln2Weight, ln2Bias: Tensor          // [C]
-        public var fcWeight, fcBias: Tensor            // [C, inner], [inner]
-        public var mlpProjectionWeight, mlpProjectionBias: Tensor // [inner, C], [C]
+        public var ln1Weight, ln1Bias: Tensor               // [C]
+        public var attentionWeight: WeightMatrix            // [C, 3C]
+        public var attentionBias: Tensor                    // [3C]
+        public var projectionWeight: WeightMatrix           // [C, C]
+        public var projectionBias: Tensor                   // [C]
+        public var ln2Weight, ln2Bias: Tensor               // [C]
+        public var fcWeight: WeightMatrix                   // [C, inner]
+        public var fcBias: Tensor                           // [inner]
+        public var mlpProjectionWeight: WeightMatrix        // [inner, C]
+        public var mlpProjectionBias: Tensor                // [C]
+    }
+
+    /// How the large matrices are held: as stored (F32 and F16 as they are, BF16 widened to
+    /// F32), or converted at load.
+    public enum Precision: String, Sendable, CaseIterable {
+        case asStored = "auto"
+        case f32
+        case f16
     }
 
     public let config: GPT2Config
-    public let tokenEmbedding: Tensor     // wte [V, C]
+    public let tokenEmbedding: WeightMatrix  // wte [V, C]
     public let positionEmbedding: Tensor  // wpe [P, C]
     public let layers: [Layer]
     public let finalNormWeight, finalNormBias: Tensor  // [C]
     /// [V, C]: `wte` when tied.
-    public let head: Tensor
+    public let head: WeightMatrix
     /// Bytes of the weights as stored on disk.
     public let storedBytes: Int
 
     /// Keeps the mappings and converted buffers alive as long as the tensors are used.
     private let files: [SafeTensorsFile]
-    private var ownedBuffers: [UnsafeMutablePointer<Float>] = []
+    private var ownedBuffers: [UnsafeMutableRawPointer] = []
 
     deinit { for buffer in ownedBuffers { buffer.deallocate() } }
 
     /// Loads `model.safetensors`, or the shards `model.safetensors.index.json` names, from `folder`.
-    public convenience init(folder: String, config: GPT2Config) throws {
+    public convenience init(folder: String, config: GPT2Config, precision: Precision = .asStored) throws {
         let single = "\(folder)/model.safetensors", index = "\(folder)/model.safetensors.index.json"
         var paths = [String]()
         if FileManager.default.fileExists(atPath: single) {
@@ -44,19 +57,20 @@ public final class GPT2Weights: @unchecked Sendable {
         } else {
             throw ModelError.missingFile(single)
         }
-        try self.init(files: try paths.map(SafeTensorsFile.init(path:)), config: config)
+        try self.init(files: try paths.map(SafeTensorsFile.init(path:)), config: config, precision: precision)
     }
 
-    init(files: [SafeTensorsFile], config: GPT2Config) throws {
+    init(files: [SafeTensorsFile], config: GPT2Config, precision: Precision) throws {
         self.files = files
         self.config = config
         var located = [String: (SafeTensorsFile, SafeTensorsFile.Entry)]()
         for file in files { for (name, entry) in file.entries { located[name] = (file, entry) } }
         storedBytes = located.values.reduce(0) { $0 + $1.1.byteCount }
         let describedFile = files.count == 1 ? files[0].path : "\(files.count) safetensors shards"
-        var owned = [UnsafeMutablePointer<Float>]()
+        var owned = [UnsafeMutableRawPointer]()
 
-        func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
+        /// The entry for `name`, checked: its full name, file, dtype and bytes.
+        func locate(_ name: String, _ shape: [Int]) throws -> (String, SafeTensorsFile, SafeTensorsFile.DType, UnsafeRawPointer) {
             // save_pretrained writes `transformer.h.0…`; the hub's own gpt2 file writes `h.0…`.
             guard let (file, entry) = located["transformer." + name] ?? located[name] else {
                 throw ModelError.missingTensor(file: describedFile, name: "transformer." + name)
@@ -68,13 +82,22 @@ public final class GPT2Weights: @unchecked Sendable {
             guard let dtype = SafeTensorsFile.DType(rawValue: entry.dtype) else {
                 throw ModelError.unsupportedDType(file: file.path, name: fullName, dtype: entry.dtype)
             }
-            let source = file.file.base + entry.offset
-            let count = shape.reduce(1, *)
+            return (fullName, file, dtype, file.file.base + entry.offset)
+        }
+
+        /// Vectors and small tensors: always F32.
+        func tensor(_ name: String, _ shape: [Int]) throws -> Tensor {
+            let (_, _, dtype, source) = try locate(name, shape)
+            return Tensor(pointer: try widened(source, dtype: dtype, count: shape.reduce(1, *)), shape: shape)
+        }
+
+        /// F32 values of `count` elements: the mapped bytes themselves when they are aligned F32.
+        func widened(_ source: UnsafeRawPointer, dtype: SafeTensorsFile.DType, count: Int) throws -> UnsafePointer<Float> {
             if dtype == .f32 && Int(bitPattern: source) % MemoryLayout<Float>.alignment == 0 {
-                return Tensor(pointer: source.assumingMemoryBound(to: Float.self), shape: shape)
+                return source.assumingMemoryBound(to: Float.self)
             }
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            owned.append(buffer)
+            owned.append(UnsafeMutableRawPointer(buffer))
             switch dtype {
             case .f32: memcpy(buffer, source, count * 4)
             case .f16:
@@ -85,24 +108,46 @@ public final class GPT2Weights: @unchecked Sendable {
                     buffer[i] = Float(bitPattern: bits)
                 }
             }
-            return Tensor(pointer: UnsafePointer(buffer), shape: shape)
+            return UnsafePointer(buffer)
+        }
+
+        /// The large matrices, in the precision asked for.
+        func matrix(_ name: String, _ shape: [Int]) throws -> WeightMatrix {
+            let (_, _, dtype, source) = try locate(name, shape)
+            let count = shape.reduce(1, *)
+            let half = precision == .f16 || (precision == .asStored && dtype == .f16)
+            guard half else {
+                return WeightMatrix(storage: .f32(try widened(source, dtype: dtype, count: count)), rows: shape[0], columns: shape[1])
+            }
+            if dtype == .f16 && Int(bitPattern: source) % 2 == 0 {
+                return WeightMatrix(storage: .f16(source.assumingMemoryBound(to: UInt16.self)), rows: shape[0], columns: shape[1])
+            }
+            let buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: count)
+            owned.append(UnsafeMutableRawPointer(buffer))
+            if dtype == .f16 {
+                memcpy(buffer, source, count * 2)
+            } else {
+                let floats = try widened(source, dtype: dtype, count: count)
+                wf_f32_to_f16(floats, buffer, count)
+            }
+            return WeightMatrix(storage: .f16(UnsafePointer(buffer)), rows: shape[0], columns: shape[1])
         }
 
         let c = config.embedding, inner = config.inner
         do {
-            tokenEmbedding = try tensor("wte.weight", [config.vocabulary, c])
+            tokenEmbedding = try matrix("wte.weight", [config.vocabulary, c])
             positionEmbedding = try tensor("wpe.weight", [config.positions, c])
             layers = try (0..<config.layers).map { i in
                 let p = "h.\(i)."
                 return Layer(
                     ln1Weight: try tensor(p + "ln_1.weight", [c]), ln1Bias: try tensor(p + "ln_1.bias", [c]),
-                    attentionWeight: try tensor(p + "attn.c_attn.weight", [c, 3 * c]),
+                    attentionWeight: try matrix(p + "attn.c_attn.weight", [c, 3 * c]),
                     attentionBias: try tensor(p + "attn.c_attn.bias", [3 * c]),
-                    projectionWeight: try tensor(p + "attn.c_proj.weight", [c, c]),
+                    projectionWeight: try matrix(p + "attn.c_proj.weight", [c, c]),
                     projectionBias: try tensor(p + "attn.c_proj.bias", [c]),
                     ln2Weight: try tensor(p + "ln_2.weight", [c]), ln2Bias: try tensor(p + "ln_2.bias", [c]),
-                    fcWeight: try tensor(p + "mlp.c_fc.weight", [c, inner]), fcBias: try tensor(p + "mlp.c_fc.bias", [inner]),
-                    mlpProjectionWeight: try tensor(p + "mlp.c_proj.weight", [inner, c]),
+                    fcWeight: try matrix(p + "mlp.c_fc.weight", [c, inner]), fcBias: try tensor(p + "mlp.c_fc.bias", [inner]),
+                    mlpProjectionWeight: try matrix(p + "mlp.c_proj.weight", [inner, c]),
                     mlpProjectionBias: try tensor(p + "mlp.c_proj.bias", [c]))
             }
             finalNormWeight = try tensor("ln_f.weight", [c])
@@ -113,7 +158,7 @@ public final class GPT2Weights: @unchecked Sendable {
                 guard located["lm_head.weight"] != nil else {
                     throw ModelError.missingTensor(file: describedFile, name: "lm_head.weight (tie_word_embeddings is false)")
                 }
-                head = try tensor("lm_head.weight", [config.vocabulary, c])
+                head = try matrix("lm_head.weight", [config.vocabulary, c])
             }
         } catch {
             for buffer in owned { buffer.deallocate() }

@@ -1,0 +1,24 @@
+// Matrix kernels for decoding: a few rows of activations times a large weight matrix,
+// streaming the weights once. OpenBLAS handles the large products (prompts, training);
+// at 1 to 8 rows its sgemm re-reads or under-uses the weights, and these do not.
+// Weights are F32, or F16 (IEEE half) converted in registers, which halves the bytes read.
+// AVX2+FMA+F16C when the CPU has them (checked at run time), portable C otherwise.
+#ifndef WF_CKERNELS_H
+#define WF_CKERNELS_H
+
+#include <stdint.h>
+
+// y[r, j] = sum_i x[r, i] * w[i, j]   for r < m (m <= 8), j in [n0, n1)
+// x: [m, k] row stride ldx; w: [k, n] row stride ldw; y: row stride ldy.
+void wf_rows_times_matrix_f32(int m, int k, const float *x, int ldx, const float *w, int ldw, float *y, int ldy, int n0, int n1);
+void wf_rows_times_matrix_f16(int m, int k, const float *x, int ldx, const uint16_t *w, int ldw, float *y, int ldy, int n0, int n1);
+
+// y[r, j] = sum_i x[r, i] * w[j, i]   for r < m (m <= 8), j in [n0, n1): w stored [n, k] (the LM head)
+void wf_rows_times_transposed_f32(int m, int k, const float *x, int ldx, const float *w, int ldw, float *y, int ldy, int n0, int n1);
+void wf_rows_times_transposed_f16(int m, int k, const float *x, int ldx, const uint16_t *w, int ldw, float *y, int ldy, int n0, int n1);
+
+// F16 <-> F32 for count values.
+void wf_f16_to_f32(const uint16_t *source, float *target, long count);
+void wf_f32_to_f16(const float *source, uint16_t *target, long count);
+
+#endif

@@ -1,0 +1,229 @@
+#include "CKernels.h"
+#include <immintrin.h>
+#include <string.h>
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+static int cpu_has_avx2(void) {
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    }
+    return known;
+}
+
+// ---- portable versions -------------------------------------------------------------
+
+static inline float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1F, mantissa = h & 0x3FF, bits;
+    if (exponent == 0) {
+        if (mantissa == 0) { bits = sign; }
+        else {  // subnormal: normalise
+            exponent = 1;
+            while (!(mantissa & 0x400)) { mantissa <<= 1; exponent--; }
+            mantissa &= 0x3FF;
+            bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+        }
+    } else if (exponent == 31) {
+        bits = sign | 0x7F800000 | (mantissa << 13);
+    } else {
+        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static inline uint16_t float_to_half(float f) {  // round to nearest even
+    uint32_t bits;
+    memcpy(&bits, &f, 4);
+    uint32_t sign = (bits >> 16) & 0x8000;
+    int32_t exponent = (int32_t)((bits >> 23) & 0xFF) - 127 + 15;
+    uint32_t mantissa = bits & 0x7FFFFF;
+    if (((bits >> 23) & 0xFF) == 0xFF) return (uint16_t)(sign | 0x7C00 | (mantissa ? 0x200 : 0));
+    if (exponent >= 31) return (uint16_t)(sign | 0x7C00);
+    if (exponent <= 0) {
+        if (exponent < -10) return (uint16_t)sign;
+        mantissa |= 0x800000;
+        uint32_t shift = (uint32_t)(14 - exponent);
+        uint32_t half = mantissa >> shift, rest = mantissa & ((1u << shift) - 1), midpoint = 1u << (shift - 1);
+        if (rest > midpoint || (rest == midpoint && (half & 1))) half++;
+        return (uint16_t)(sign | half);
+    }
+    uint32_t half = sign | ((uint32_t)exponent << 10) | (mantissa >> 13), rest = mantissa & 0x1FFF;
+    if (rest > 0x1000 || (rest == 0x1000 && (half & 1))) half++;
+    return (uint16_t)half;
+}
+
+#define PORTABLE_ROWS_TIMES_MATRIX(NAME, TYPE, LOAD)                                                          \
+    static void NAME(int m, int k, const float *x, int ldx, const TYPE *w, int ldw, float *y, int ldy,         \
+                     int n0, int n1) {                                                                         \
+        for (int r = 0; r < m; r++) for (int j = n0; j < n1; j++) y[r * ldy + j] = 0;                          \
+        for (int i = 0; i < k; i++) {                                                                          \
+            const TYPE *row = w + (long)i * ldw;                                                               \
+            for (int r = 0; r < m; r++) {                                                                      \
+                float a = x[r * ldx + i];                                                                      \
+                float *out = y + r * ldy;                                                                      \
+                for (int j = n0; j < n1; j++) out[j] += a * LOAD(row[j]);                                      \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
+#define PORTABLE_ROWS_TIMES_TRANSPOSED(NAME, TYPE, LOAD)                                                      \
+    static void NAME(int m, int k, const float *x, int ldx, const TYPE *w, int ldw, float *y, int ldy,         \
+                     int n0, int n1) {                                                                         \
+        for (int j = n0; j < n1; j++) {                                                                        \
+            const TYPE *row = w + (long)j * ldw;                                                               \
+            for (int r = 0; r < m; r++) {                                                                      \
+                float sum = 0;                                                                                 \
+                for (int i = 0; i < k; i++) sum += x[r * ldx + i] * LOAD(row[i]);                              \
+                y[r * ldy + j] = sum;                                                                          \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
+#define IDENTITY(v) (v)
+PORTABLE_ROWS_TIMES_MATRIX(portable_matrix_f32, float, IDENTITY)
+PORTABLE_ROWS_TIMES_MATRIX(portable_matrix_f16, uint16_t, half_to_float)
+PORTABLE_ROWS_TIMES_TRANSPOSED(portable_transposed_f32, float, IDENTITY)
+PORTABLE_ROWS_TIMES_TRANSPOSED(portable_transposed_f16, uint16_t, half_to_float)
+
+// ---- AVX2 versions ------------------------------------------------------------------
+
+AVX2 static inline __m256 load8_f32(const float *p) { return _mm256_loadu_ps(p); }
+AVX2 static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+
+// Columns in blocks of 16 (m <= 4) or 8; each row of x keeps its accumulators in registers,
+// so the weights stream through once whatever m is. The bodies are inlined into one copy
+// per m (1...8), which lets the compiler unroll the row loops and keep everything in ymm.
+#define AVX2_ROWS_TIMES_MATRIX(NAME, TYPE, LOAD8, LOAD1)                                                      \
+    AVX2 static inline __attribute__((always_inline)) void NAME##_body(                                       \
+        const int m, int k, const float *x, int ldx, const TYPE *w, int ldw, float *y, int ldy, int n0, int n1) { \
+        int j = n0;                                                                                            \
+        if (m <= 4) {                                                                                          \
+            for (; j + 16 <= n1; j += 16) {                                                                    \
+                __m256 a0[4], a1[4];                                                                           \
+                for (int r = 0; r < m; r++) { a0[r] = _mm256_setzero_ps(); a1[r] = _mm256_setzero_ps(); }      \
+                for (int i = 0; i < k; i++) {                                                                  \
+                    const TYPE *row = w + (long)i * ldw + j;                                                   \
+                    __m256 w0 = LOAD8(row), w1 = LOAD8(row + 8);                                               \
+                    for (int r = 0; r < m; r++) {                                                              \
+                        __m256 a = _mm256_broadcast_ss(x + r * ldx + i);                                       \
+                        a0[r] = _mm256_fmadd_ps(a, w0, a0[r]);                                                 \
+                        a1[r] = _mm256_fmadd_ps(a, w1, a1[r]);                                                 \
+                    }                                                                                          \
+                }                                                                                              \
+                for (int r = 0; r < m; r++) {                                                                  \
+                    _mm256_storeu_ps(y + r * ldy + j, a0[r]);                                                  \
+                    _mm256_storeu_ps(y + r * ldy + j + 8, a1[r]);                                              \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+        for (; j + 8 <= n1; j += 8) {                                                                          \
+            __m256 acc[8];                                                                                     \
+            for (int r = 0; r < m; r++) acc[r] = _mm256_setzero_ps();                                          \
+            for (int i = 0; i < k; i++) {                                                                      \
+                __m256 wv = LOAD8(w + (long)i * ldw + j);                                                      \
+                for (int r = 0; r < m; r++) acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + r * ldx + i), wv, acc[r]); \
+            }                                                                                                  \
+            for (int r = 0; r < m; r++) _mm256_storeu_ps(y + r * ldy + j, acc[r]);                             \
+        }                                                                                                      \
+        for (; j < n1; j++) {                                                                                  \
+            for (int r = 0; r < m; r++) {                                                                      \
+                float sum = 0;                                                                                 \
+                for (int i = 0; i < k; i++) sum += x[r * ldx + i] * LOAD1(w[(long)i * ldw + j]);               \
+                y[r * ldy + j] = sum;                                                                          \
+            }                                                                                                  \
+        }                                                                                                      \
+    }                                                                                                          \
+    AVX2 static void NAME(int m, int k, const float *x, int ldx, const TYPE *w, int ldw, float *y, int ldy,    \
+                          int n0, int n1) {                                                                    \
+        switch (m) {                                                                                           \
+        case 1: NAME##_body(1, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 2: NAME##_body(2, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 3: NAME##_body(3, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 4: NAME##_body(4, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 5: NAME##_body(5, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 6: NAME##_body(6, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 7: NAME##_body(7, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        default: NAME##_body(8, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                     \
+        }                                                                                                      \
+    }
+
+AVX2 static inline float horizontal_sum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+#define AVX2_ROWS_TIMES_TRANSPOSED(NAME, TYPE, LOAD8, LOAD1)                                                  \
+    AVX2 static inline __attribute__((always_inline)) void NAME##_body(                                       \
+        const int m, int k, const float *x, int ldx, const TYPE *w, int ldw, float *y, int ldy, int n0, int n1) { \
+        for (int j = n0; j < n1; j++) {                                                                        \
+            const TYPE *row = w + (long)j * ldw;                                                               \
+            __m256 acc[8];                                                                                     \
+            for (int r = 0; r < m; r++) acc[r] = _mm256_setzero_ps();                                          \
+            int i = 0;                                                                                         \
+            for (; i + 8 <= k; i += 8) {                                                                       \
+                __m256 wv = LOAD8(row + i);                                                                    \
+                for (int r = 0; r < m; r++) acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(x + r * ldx + i), wv, acc[r]); \
+            }                                                                                                  \
+            for (int r = 0; r < m; r++) {                                                                      \
+                float sum = horizontal_sum(acc[r]);                                                            \
+                for (int t = i; t < k; t++) sum += x[r * ldx + t] * LOAD1(row[t]);                             \
+                y[r * ldy + j] = sum;                                                                          \
+            }                                                                                                  \
+        }                                                                                                      \
+    }                                                                                                          \
+    AVX2 static void NAME(int m, int k, const float *x, int ldx, const TYPE *w, int ldw, float *y, int ldy,    \
+                          int n0, int n1) {                                                                    \
+        switch (m) {                                                                                           \
+        case 1: NAME##_body(1, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 2: NAME##_body(2, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 3: NAME##_body(3, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 4: NAME##_body(4, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 5: NAME##_body(5, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 6: NAME##_body(6, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        case 7: NAME##_body(7, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
+        default: NAME##_body(8, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                     \
+        }                                                                                                      \
+    }
+
+AVX2 static inline float avx2_half_to_float(uint16_t h) { return _cvtsh_ss(h); }
+
+AVX2_ROWS_TIMES_MATRIX(avx2_matrix_f32, float, load8_f32, IDENTITY)
+AVX2_ROWS_TIMES_MATRIX(avx2_matrix_f16, uint16_t, load8_f16, avx2_half_to_float)
+AVX2_ROWS_TIMES_TRANSPOSED(avx2_transposed_f32, float, load8_f32, IDENTITY)
+AVX2_ROWS_TIMES_TRANSPOSED(avx2_transposed_f16, uint16_t, load8_f16, avx2_half_to_float)
+
+// ---- dispatch -----------------------------------------------------------------------
+
+void wf_rows_times_matrix_f32(int m, int k, const float *x, int ldx, const float *w, int ldw, float *y, int ldy, int n0, int n1) {
+    (cpu_has_avx2() ? avx2_matrix_f32 : portable_matrix_f32)(m, k, x, ldx, w, ldw, y, ldy, n0, n1);
+}
+void wf_rows_times_matrix_f16(int m, int k, const float *x, int ldx, const uint16_t *w, int ldw, float *y, int ldy, int n0, int n1) {
+    (cpu_has_avx2() ? avx2_matrix_f16 : portable_matrix_f16)(m, k, x, ldx, w, ldw, y, ldy, n0, n1);
+}
+void wf_rows_times_transposed_f32(int m, int k, const float *x, int ldx, const float *w, int ldw, float *y, int ldy, int n0, int n1) {
+    (cpu_has_avx2() ? avx2_transposed_f32 : portable_transposed_f32)(m, k, x, ldx, w, ldw, y, ldy, n0, n1);
+}
+void wf_rows_times_transposed_f16(int m, int k, const float *x, int ldx, const uint16_t *w, int ldw, float *y, int ldy, int n0, int n1) {
+    (cpu_has_avx2() ? avx2_transposed_f16 : portable_transposed_f16)(m, k, x, ldx, w, ldw, y, ldy, n0, n1);
+}
+
+AVX2 static void avx2_f16_to_f32(const uint16_t *source, float *target, long count) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(target + i, load8_f16(source + i));
+    for (; i < count; i++) target[i] = _cvtsh_ss(source[i]);
+}
+
+void wf_f16_to_f32(const uint16_t *source, float *target, long count) {
+    if (cpu_has_avx2()) { avx2_f16_to_f32(source, target, count); return; }
+    for (long i = 0; i < count; i++) target[i] = half_to_float(source[i]);
+}
+
+void wf_f32_to_f16(const float *source, uint16_t *target, long count) {
+    for (long i = 0; i < count; i++) target[i] = float_to_half(source[i]);
+}

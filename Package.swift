@@ -27,7 +27,7 @@ let package = Package(
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // GPT-2: tokenizer, safetensors, forward pass with a KV cache, sampling, generation.
-        .target(name: "TextGeneration", dependencies: ["COpenBLAS", "CKernels"]),
+        .target(name: "TextGeneration", dependencies: ["COpenBLAS", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
         // Streaming matrix kernels for decoding (AVX2/F16C with a portable fallback).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Measurements behind `wf bench`: each benchmark runs the real code paths and a reference.

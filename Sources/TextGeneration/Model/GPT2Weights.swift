@@ -36,6 +36,18 @@ public final class GPT2Weights: @unchecked Sendable {
     /// Bytes of the weights as stored on disk.
     public let storedBytes: Int
 
+    /// Bytes a decode step reads: every matrix once (the head is the embedding when tied)
+    /// plus the vectors, in the precision held in memory.
+    public var bytesReadPerToken: Int {
+        func bytes(_ matrix: WeightMatrix) -> Int { matrix.rows * matrix.columns * (matrix.isHalf ? 2 : 4) }
+        var total = bytes(head)
+        for layer in layers {
+            total += bytes(layer.attentionWeight) + bytes(layer.projectionWeight) + bytes(layer.fcWeight) + bytes(layer.mlpProjectionWeight)
+            total += 4 * (layer.attentionBias.count + layer.projectionBias.count + layer.fcBias.count + layer.mlpProjectionBias.count)
+        }
+        return total
+    }
+
     /// Keeps the mappings and converted buffers alive as long as the tensors are used.
     private let files: [SafeTensorsFile]
     private var ownedBuffers: [UnsafeMutableRawPointer] = []

@@ -25,6 +25,9 @@ struct GenerateBenchCommand: ParsableCommand {
     @Option(help: "Sequences decoded together for the batch figure.")
     var batch = 5
 
+    @Option(help: ArgumentHelp("Weights in memory: f32, or f16 (PyTorch still runs F32).", valueName: "dtype"))
+    var dtype = "f32"
+
     @Flag(help: "Skip the PyTorch reference.")
     var noPytorch = false
 
@@ -45,14 +48,20 @@ struct GenerateBenchCommand: ParsableCommand {
         settings.promptTokens = promptTokens
         settings.newTokens = newTokens
         settings.batch = batch
-        let script = URL(fileURLWithPath: CommandLine.executablePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../scripts/bench_generate_pytorch.py").standardized.path
+        guard let precision = GPT2Weights.Precision(rawValue: dtype) else { throw ValidationError("--dtype is f32 or f16") }
+        settings.precision = precision
+        // The checkout this binary was built in: .build/<triple>/release/wf
+        let checkout = URL(fileURLWithPath: CommandLine.executablePath).deletingLastPathComponent()
+            .appendingPathComponent("../../..").standardized
+        let script = checkout.appendingPathComponent("scripts/bench_generate_pytorch.py").path
+        let tokenizer = checkout.appendingPathComponent("../shared/gpt2-tokenizer").standardized.path
+        if shape == "gpt2" && FileManager.default.fileExists(atPath: tokenizer + "/vocab.json") { settings.tokenizerFolder = tokenizer }
         settings.pytorchScript = noPytorch ? nil : FileManager.default.fileExists(atPath: script) ? script : nil
         try? FileManager.default.removeItem(atPath: work)
         defer { try? FileManager.default.removeItem(atPath: work) }
         let result = try GenerationBenchmark(settings: settings).run { FileHandle.standardError.write(Data(("bench: " + $0 + "\n").utf8)) }
         if json { return try JSONOutput.print(result) }
-        print("GPT-2 \(shape) shape, \(result.settings); weights \(Format.bytes(result.weightBytes))")
+        print("GPT-2 \(shape) shape, \(result.settings); \(Format.bytes(result.weightBytes)) read per decode step")
         var table = Table(headers: ["FIGURE", "WF", "PYTORCH", "WF/PYTORCH"], rightAligned: [1, 2, 3])
         func row(_ name: String, _ value: (GenerationBenchmark.Figures) -> Double, places: Int, higherIsBetter: Bool = true) {
             let mine = value(result.wf)
@@ -64,7 +73,7 @@ struct GenerateBenchCommand: ParsableCommand {
         row("prompt tokens/s (\(promptTokens))", \.promptTokensPerSecond, places: 1)
         row("decode tokens/s, batch 1", \.decodeTokensPerSecondBatch1, places: 1)
         row("decode tokens/s, batch \(batch) (total)", \.decodeTokensPerSecondBatch, places: 1)
-        row("load seconds (warm cache)", \.loadSeconds, places: 3, higherIsBetter: false)
+        row("load seconds (warm cache\(settings.tokenizerFolder == nil ? "" : ", GPT-2 tokenizer"))", \.loadSeconds, places: 3, higherIsBetter: false)
         row("peak RSS MB", { Double($0.peakRSSBytes) / 1e6 }, places: 0, higherIsBetter: false)
         print(table.render())
         print("memory read bandwidth \(Format.decimal(result.memoryReadGBPerSecond, places: 1)) GB/s → batch-1 bound "

@@ -15,7 +15,7 @@ struct GenerateCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "A model folder (config.json, model.safetensors, tokenizer files) or a hub id such as gpt2 or ORG/NAME@REVISION found in the Hugging Face cache.")
+    @Option(help: "A model folder (config.json, model.safetensors, tokenizer files) or a hub id such as gpt2 or ORG/NAME@REVISION, downloaded into the Hugging Face cache if missing there (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE as in huggingface_hub).")
     var model: String
 
     @Option(help: "The prompt text.")
@@ -66,6 +66,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("stop"), help: "Stop a sequence when its text contains this string (repeatable).")
     var stopStrings: [String] = []
 
+    @Option(help: ArgumentHelp("Weights in memory: auto (as stored; BF16 widened to F32), f32, or f16 (half the bytes read per token, slightly different numbers).", valueName: "dtype"))
+    var dtype: String = "auto"
+
     @Option(help: "OpenBLAS threads (default: every core).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -76,6 +79,7 @@ struct GenerateCommand: ParsableCommand {
         if (prompt == nil) == (promptIDs == nil) { throw ValidationError("give exactly one of --prompt and --prompt-ids") }
         if maxLength != nil && maxNewTokens != nil { throw ValidationError("give --max-length or --max-new-tokens, not both") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if GPT2Weights.Precision(rawValue: dtype) == nil { throw ValidationError("--dtype is auto, f32 or f16") }
         if !["true", "false", "never"].contains(earlyStopping) { throw ValidationError("--early-stopping is true, false or never") }
     }
 
@@ -110,7 +114,7 @@ struct GenerateCommand: ParsableCommand {
         let settings = self.settings
         try settings.validate()
         BLAS.setThreads(threads)
-        let loaded = try LoadedModel.load(model)
+        let loaded = try DownloadProgress.showing { try LoadedModel.load(model, downloader: HubDownloader(), progress: $0, precision: GPT2Weights.Precision(rawValue: dtype)!) }
         let ids = try promptIDs.map(TokenIDs.parse) ?? loaded.tokenizer.encode(prompt!)
         var decoder = StreamingDecoder(tokenizer: loaded.tokenizer)
         let streaming = !json
@@ -134,6 +138,20 @@ enum Console {
     static func write(_ text: String) {
         guard !text.isEmpty else { return }
         FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// The line `downloading FILE 12.3 MB / 548.1 MB (2%)` on standard error while a hub model
+/// downloads, when standard error is a terminal; nothing otherwise.
+enum DownloadProgress {
+    static func showing<T>(_ body: (HubDownloader.Progress?) throws -> T) rethrows -> T {
+        guard isatty(STDERR_FILENO) == 1 else { return try body(nil) }
+        defer { Progress.clear() }
+        return try body { file, received, total in
+            var line = "downloading \(file) \(Format.bytes(received))"
+            if let total, total > 0 { line += " / \(Format.bytes(total)) (\(received * 100 / total)%)" }
+            Progress.line(line)
+        }
     }
 }
 

@@ -60,6 +60,7 @@ public struct GenerationBenchmark {
         var loadSeconds = Double.infinity
         var loaded: LoadedModel!
         for _ in 0..<3 {
+            loaded = nil  // one model in memory at a time
             loaded = try LoadedModel.load(folder, precision: settings.precision)
             loadSeconds = min(loadSeconds, loaded.loadSeconds)
         }

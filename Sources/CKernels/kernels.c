@@ -224,6 +224,14 @@ void wf_f16_to_f32(const uint16_t *source, float *target, long count) {
     for (long i = 0; i < count; i++) target[i] = half_to_float(source[i]);
 }
 
+AVX2 static void avx2_f32_to_f16(const float *source, uint16_t *target, long count) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8)
+        _mm_storeu_si128((__m128i *)(target + i), _mm256_cvtps_ph(_mm256_loadu_ps(source + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < count; i++) target[i] = float_to_half(source[i]);
+}
+
 void wf_f32_to_f16(const float *source, uint16_t *target, long count) {
+    if (cpu_has_avx2()) { avx2_f32_to_f16(source, target, count); return; }
     for (long i = 0; i < count; i++) target[i] = float_to_half(source[i]);
 }

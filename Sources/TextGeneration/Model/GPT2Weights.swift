@@ -103,6 +103,13 @@ public final class GPT2Weights: @unchecked Sendable {
             return Tensor(pointer: try widened(source, dtype: dtype, count: shape.reduce(1, *)), shape: shape)
         }
 
+        /// Converted bytes need not stay resident in the mapping.
+        func release(_ source: UnsafeRawPointer, dtype: SafeTensorsFile.DType, count: Int) {
+            for file in files where source >= file.file.base && source < file.file.base + file.file.size {
+                file.file.release(offset: source - file.file.base, count: count * (dtype == .f32 ? 4 : 2))
+            }
+        }
+
         /// F32 values of `count` elements: the mapped bytes themselves when they are aligned F32.
         func widened(_ source: UnsafeRawPointer, dtype: SafeTensorsFile.DType, count: Int) throws -> UnsafePointer<Float> {
             if dtype == .f32 && Int(bitPattern: source) % MemoryLayout<Float>.alignment == 0 {
@@ -110,6 +117,7 @@ public final class GPT2Weights: @unchecked Sendable {
             }
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
             owned.append(UnsafeMutableRawPointer(buffer))
+            defer { release(source, dtype: dtype, count: count) }
             switch dtype {
             case .f32: memcpy(buffer, source, count * 4)
             case .f16:
@@ -138,10 +146,15 @@ public final class GPT2Weights: @unchecked Sendable {
             owned.append(UnsafeMutableRawPointer(buffer))
             if dtype == .f16 {
                 memcpy(buffer, source, count * 2)
+            } else if dtype == .f32 {
+                wf_f32_to_f16(source.assumingMemoryBound(to: Float.self), buffer, count)
             } else {
-                let floats = try widened(source, dtype: dtype, count: count)
+                let floats = UnsafeMutablePointer<Float>.allocate(capacity: count)
+                defer { floats.deallocate() }
+                for i in 0..<count { floats[i] = Float(bitPattern: UInt32(source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16) }
                 wf_f32_to_f16(floats, buffer, count)
             }
+            release(source, dtype: dtype, count: count)
             return WeightMatrix(storage: .f16(UnsafePointer(buffer)), rows: shape[0], columns: shape[1])
         }
 

@@ -28,4 +28,14 @@ final class MappedFile: @unchecked Sendable {
     }
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+
+    /// Drops the resident pages inside `offset..<offset + count` (whole pages only): bytes
+    /// that were converted into another buffer need not stay in memory. They stay readable;
+    /// touching them again reads them back from the file.
+    func release(offset: Int, count: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (offset + page - 1) / page * page, end = (offset + count) / page * page
+        guard end > start else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
 }

@@ -31,7 +31,7 @@ let package = Package(
         // Streaming matrix kernels for decoding (AVX2/F16C with a portable fallback).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Measurements behind `wf bench`: each benchmark runs the real code paths and a reference.
-        .target(name: "Benchmarks", dependencies: ["Datasets", "TextGeneration"]),
+        .target(name: "Benchmarks", dependencies: ["Datasets", "TextGeneration", "CKernels"]),
         // The command line and nothing else.
         .executableTarget(
             name: "wf",
@@ -45,7 +45,7 @@ let package = Package(
         // Temporary folders and the built `wf` binary, shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
-        .testTarget(name: "TextGenerationTests", dependencies: ["TextGeneration", "TestSupport"]),
+        .testTarget(name: "TextGenerationTests", dependencies: ["TextGeneration", "CKernels", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TestSupport"]),
     ]
 )

@@ -4,8 +4,13 @@
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
+static int forced_portable = 0;
+
+void wf_kernels_force_portable(int portable) { forced_portable = portable; }
+
 static int cpu_has_avx2(void) {
     static int known = -1;
+    if (forced_portable) return 0;
     if (known < 0) {
         __builtin_cpu_init();
         known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
@@ -94,6 +99,11 @@ PORTABLE_ROWS_TIMES_TRANSPOSED(portable_transposed_f16, uint16_t, half_to_float)
 AVX2 static inline __m256 load8_f32(const float *p) { return _mm256_loadu_ps(p); }
 AVX2 static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
 
+// Walking down a column block strides a whole row (9-12 KB) per step, which the hardware
+// prefetchers do not follow across pages: fetch the row PREFETCH_ROWS ahead by hand.
+// (Prefetching past the end of the matrix is harmless: prefetches never fault.)
+#define PREFETCH_ROWS 12
+
 // Columns in blocks of 16 (m <= 4) or 8; each row of x keeps its accumulators in registers,
 // so the weights stream through once whatever m is. The bodies are inlined into one copy
 // per m (1...8), which lets the compiler unroll the row loops and keep everything in ymm.
@@ -107,6 +117,7 @@ AVX2 static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(
                 for (int r = 0; r < m; r++) { a0[r] = _mm256_setzero_ps(); a1[r] = _mm256_setzero_ps(); }      \
                 for (int i = 0; i < k; i++) {                                                                  \
                     const TYPE *row = w + (long)i * ldw + j;                                                   \
+                    _mm_prefetch((const char *)(row + PREFETCH_ROWS * (long)ldw), _MM_HINT_T0);                \
                     __m256 w0 = LOAD8(row), w1 = LOAD8(row + 8);                                               \
                     for (int r = 0; r < m; r++) {                                                              \
                         __m256 a = _mm256_broadcast_ss(x + r * ldx + i);                                       \
@@ -124,6 +135,7 @@ AVX2 static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(
             __m256 acc[8];                                                                                     \
             for (int r = 0; r < m; r++) acc[r] = _mm256_setzero_ps();                                          \
             for (int i = 0; i < k; i++) {                                                                      \
+                if (((j - n0) & 15) == 0) _mm_prefetch((const char *)(w + (long)(i + PREFETCH_ROWS) * ldw + j), _MM_HINT_T0); \
                 __m256 wv = LOAD8(w + (long)i * ldw + j);                                                      \
                 for (int r = 0; r < m; r++) acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + r * ldx + i), wv, acc[r]); \
             }                                                                                                  \
@@ -150,6 +162,36 @@ AVX2 static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(
         default: NAME##_body(8, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                     \
         }                                                                                                      \
     }
+
+// One row of x (decoding one sequence): walk the weights row by row, four rows at a time,
+// so they stream sequentially (four streams the prefetchers follow) and y stays in L1.
+#define AVX2_ONE_ROW_TIMES_MATRIX(NAME, TYPE, LOAD8, LOAD1)                                                   \
+    AVX2 static void NAME(int k, const float *x, const TYPE *w, int ldw, float *y, int n0, int n1) {          \
+        for (int j = n0; j < n1; j++) y[j] = 0;                                                                \
+        int i = 0;                                                                                             \
+        for (; i + 4 <= k; i += 4) {                                                                           \
+            const __m256 a0 = _mm256_broadcast_ss(x + i), a1 = _mm256_broadcast_ss(x + i + 1);                 \
+            const __m256 a2 = _mm256_broadcast_ss(x + i + 2), a3 = _mm256_broadcast_ss(x + i + 3);             \
+            const TYPE *r0 = w + (long)i * ldw, *r1 = r0 + ldw, *r2 = r1 + ldw, *r3 = r2 + ldw;                \
+            int j = n0;                                                                                        \
+            for (; j + 8 <= n1; j += 8) {                                                                      \
+                __m256 acc = _mm256_loadu_ps(y + j);                                                           \
+                acc = _mm256_fmadd_ps(a0, LOAD8(r0 + j), acc);                                                 \
+                acc = _mm256_fmadd_ps(a1, LOAD8(r1 + j), acc);                                                 \
+                acc = _mm256_fmadd_ps(a2, LOAD8(r2 + j), acc);                                                 \
+                acc = _mm256_fmadd_ps(a3, LOAD8(r3 + j), acc);                                                 \
+                _mm256_storeu_ps(y + j, acc);                                                                  \
+            }                                                                                                  \
+            for (; j < n1; j++)                                                                                \
+                y[j] += x[i] * LOAD1(r0[j]) + x[i + 1] * LOAD1(r1[j]) + x[i + 2] * LOAD1(r2[j]) + x[i + 3] * LOAD1(r3[j]); \
+        }                                                                                                      \
+        for (; i < k; i++) {                                                                                   \
+            const TYPE *row = w + (long)i * ldw;                                                               \
+            for (int j = n0; j < n1; j++) y[j] += x[i] * LOAD1(row[j]);                                        \
+        }                                                                                                      \
+    }
+
+AVX2 static inline float avx2_half_to_float(uint16_t h) { return _cvtsh_ss(h); }
 
 AVX2 static inline float horizontal_sum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -191,8 +233,8 @@ AVX2 static inline float horizontal_sum(__m256 v) {
         }                                                                                                      \
     }
 
-AVX2 static inline float avx2_half_to_float(uint16_t h) { return _cvtsh_ss(h); }
-
+AVX2_ONE_ROW_TIMES_MATRIX(avx2_one_row_f32, float, load8_f32, IDENTITY)
+AVX2_ONE_ROW_TIMES_MATRIX(avx2_one_row_f16, uint16_t, load8_f16, avx2_half_to_float)
 AVX2_ROWS_TIMES_MATRIX(avx2_matrix_f32, float, load8_f32, IDENTITY)
 AVX2_ROWS_TIMES_MATRIX(avx2_matrix_f16, uint16_t, load8_f16, avx2_half_to_float)
 AVX2_ROWS_TIMES_TRANSPOSED(avx2_transposed_f32, float, load8_f32, IDENTITY)
@@ -201,9 +243,11 @@ AVX2_ROWS_TIMES_TRANSPOSED(avx2_transposed_f16, uint16_t, load8_f16, avx2_half_t
 // ---- dispatch -----------------------------------------------------------------------
 
 void wf_rows_times_matrix_f32(int m, int k, const float *x, int ldx, const float *w, int ldw, float *y, int ldy, int n0, int n1) {
+    if (m == 1 && cpu_has_avx2()) { avx2_one_row_f32(k, x, w, ldw, y, n0, n1); return; }
     (cpu_has_avx2() ? avx2_matrix_f32 : portable_matrix_f32)(m, k, x, ldx, w, ldw, y, ldy, n0, n1);
 }
 void wf_rows_times_matrix_f16(int m, int k, const float *x, int ldx, const uint16_t *w, int ldw, float *y, int ldy, int n0, int n1) {
+    if (m == 1 && cpu_has_avx2()) { avx2_one_row_f16(k, x, w, ldw, y, n0, n1); return; }
     (cpu_has_avx2() ? avx2_matrix_f16 : portable_matrix_f16)(m, k, x, ldx, w, ldw, y, ldy, n0, n1);
 }
 void wf_rows_times_transposed_f32(int m, int k, const float *x, int ldx, const float *w, int ldw, float *y, int ldy, int n0, int n1) {
@@ -234,4 +278,25 @@ AVX2 static void avx2_f32_to_f16(const float *source, uint16_t *target, long cou
 void wf_f32_to_f16(const float *source, uint16_t *target, long count) {
     if (cpu_has_avx2()) { avx2_f32_to_f16(source, target, count); return; }
     for (long i = 0; i < count; i++) target[i] = float_to_half(source[i]);
+}
+
+AVX2 static float avx2_sum(const float *values, long count) {
+    __m256 a = _mm256_setzero_ps(), b = a, c = a, d = a;
+    long i = 0;
+    for (; i + 32 <= count; i += 32) {
+        a = _mm256_add_ps(a, _mm256_loadu_ps(values + i));
+        b = _mm256_add_ps(b, _mm256_loadu_ps(values + i + 8));
+        c = _mm256_add_ps(c, _mm256_loadu_ps(values + i + 16));
+        d = _mm256_add_ps(d, _mm256_loadu_ps(values + i + 24));
+    }
+    float sum = horizontal_sum(_mm256_add_ps(_mm256_add_ps(a, b), _mm256_add_ps(c, d)));
+    for (; i < count; i++) sum += values[i];
+    return sum;
+}
+
+float wf_sum_f32(const float *values, long count) {
+    if (cpu_has_avx2()) return avx2_sum(values, count);
+    float sum = 0;
+    for (long i = 0; i < count; i++) sum += values[i];
+    return sum;
 }

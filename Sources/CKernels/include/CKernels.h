@@ -21,4 +21,10 @@ void wf_rows_times_transposed_f16(int m, int k, const float *x, int ldx, const u
 void wf_f16_to_f32(const uint16_t *source, float *target, long count);
 void wf_f32_to_f16(const float *source, uint16_t *target, long count);
 
+// Sum of count floats, streaming (the memory-bandwidth probe of `wf bench generate`).
+float wf_sum_f32(const float *values, long count);
+
+// Tests: 1 makes every kernel take its portable path, 0 restores the CPU's best.
+void wf_kernels_force_portable(int portable);
+
 #endif

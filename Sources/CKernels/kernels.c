@@ -99,99 +99,57 @@ PORTABLE_ROWS_TIMES_TRANSPOSED(portable_transposed_f16, uint16_t, half_to_float)
 AVX2 static inline __m256 load8_f32(const float *p) { return _mm256_loadu_ps(p); }
 AVX2 static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
 
-// Walking down a column block strides a whole row (9-12 KB) per step, which the hardware
-// prefetchers do not follow across pages: fetch the row PREFETCH_ROWS ahead by hand.
-// (Prefetching past the end of the matrix is harmless: prefetches never fault.)
-#define PREFETCH_ROWS 12
+AVX2 static inline float avx2_half_to_float(uint16_t h) { return _cvtsh_ss(h); }
 
-// Columns in blocks of 16 (m <= 4) or 8; each row of x keeps its accumulators in registers,
-// so the weights stream through once whatever m is. The bodies are inlined into one copy
-// per m (1...8), which lets the compiler unroll the row loops and keep everything in ymm.
-#define AVX2_ROWS_TIMES_MATRIX(NAME, TYPE, LOAD8, LOAD1)                                                      \
+// Decoding: walk the weights row by row, KC rows at a time, so they stream sequentially
+// (KC streams that the hardware prefetchers follow with many requests in flight) while the
+// m output rows stay in L1. Broadcasts of x are hoisted into registers: KC·m of them, so KC
+// shrinks as m grows (4 for m <= 2, 2 for m <= 5, 1 above). Walking down column blocks
+// instead strides a whole row per step, and measured at a third of this bandwidth.
+#define AVX2_ROW_STREAM(NAME, TYPE, LOAD8, LOAD1)                                                             \
     AVX2 static inline __attribute__((always_inline)) void NAME##_body(                                       \
-        const int m, int k, const float *x, int ldx, const TYPE *w, int ldw, float *y, int ldy, int n0, int n1) { \
-        int j = n0;                                                                                            \
-        if (m <= 4) {                                                                                          \
-            for (; j + 16 <= n1; j += 16) {                                                                    \
-                __m256 a0[4], a1[4];                                                                           \
-                for (int r = 0; r < m; r++) { a0[r] = _mm256_setzero_ps(); a1[r] = _mm256_setzero_ps(); }      \
-                for (int i = 0; i < k; i++) {                                                                  \
-                    const TYPE *row = w + (long)i * ldw + j;                                                   \
-                    _mm_prefetch((const char *)(row + PREFETCH_ROWS * (long)ldw), _MM_HINT_T0);                \
-                    __m256 w0 = LOAD8(row), w1 = LOAD8(row + 8);                                               \
-                    for (int r = 0; r < m; r++) {                                                              \
-                        __m256 a = _mm256_broadcast_ss(x + r * ldx + i);                                       \
-                        a0[r] = _mm256_fmadd_ps(a, w0, a0[r]);                                                 \
-                        a1[r] = _mm256_fmadd_ps(a, w1, a1[r]);                                                 \
-                    }                                                                                          \
-                }                                                                                              \
+        const int m, const int kc, int k, const float *x, int ldx, const TYPE *w, int ldw, float *y, int ldy,  \
+        int n0, int n1) {                                                                                      \
+        for (int r = 0; r < m; r++) for (int j = n0; j < n1; j++) y[r * ldy + j] = 0;                          \
+        int i = 0;                                                                                             \
+        for (; i + kc <= k; i += kc) {                                                                         \
+            __m256 a[8][4];                                                                                    \
+            for (int r = 0; r < m; r++) for (int c = 0; c < kc; c++) a[r][c] = _mm256_broadcast_ss(x + r * ldx + i + c); \
+            const TYPE *rows[4];                                                                               \
+            for (int c = 0; c < kc; c++) rows[c] = w + (long)(i + c) * ldw;                                    \
+            int j = n0;                                                                                        \
+            for (; j + 8 <= n1; j += 8) {                                                                      \
+                __m256 wv[4];                                                                                  \
+                for (int c = 0; c < kc; c++) wv[c] = LOAD8(rows[c] + j);                                       \
                 for (int r = 0; r < m; r++) {                                                                  \
-                    _mm256_storeu_ps(y + r * ldy + j, a0[r]);                                                  \
-                    _mm256_storeu_ps(y + r * ldy + j + 8, a1[r]);                                              \
+                    __m256 acc = _mm256_loadu_ps(y + r * ldy + j);                                             \
+                    for (int c = 0; c < kc; c++) acc = _mm256_fmadd_ps(a[r][c], wv[c], acc);                   \
+                    _mm256_storeu_ps(y + r * ldy + j, acc);                                                    \
                 }                                                                                              \
             }                                                                                                  \
+            for (; j < n1; j++)                                                                                \
+                for (int r = 0; r < m; r++)                                                                    \
+                    for (int c = 0; c < kc; c++) y[r * ldy + j] += x[r * ldx + i + c] * LOAD1(rows[c][j]);     \
         }                                                                                                      \
-        for (; j + 8 <= n1; j += 8) {                                                                          \
-            __m256 acc[8];                                                                                     \
-            for (int r = 0; r < m; r++) acc[r] = _mm256_setzero_ps();                                          \
-            for (int i = 0; i < k; i++) {                                                                      \
-                if (((j - n0) & 15) == 0) _mm_prefetch((const char *)(w + (long)(i + PREFETCH_ROWS) * ldw + j), _MM_HINT_T0); \
-                __m256 wv = LOAD8(w + (long)i * ldw + j);                                                      \
-                for (int r = 0; r < m; r++) acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + r * ldx + i), wv, acc[r]); \
-            }                                                                                                  \
-            for (int r = 0; r < m; r++) _mm256_storeu_ps(y + r * ldy + j, acc[r]);                             \
-        }                                                                                                      \
-        for (; j < n1; j++) {                                                                                  \
-            for (int r = 0; r < m; r++) {                                                                      \
-                float sum = 0;                                                                                 \
-                for (int i = 0; i < k; i++) sum += x[r * ldx + i] * LOAD1(w[(long)i * ldw + j]);               \
-                y[r * ldy + j] = sum;                                                                          \
-            }                                                                                                  \
+        for (; i < k; i++) {                                                                                   \
+            const TYPE *row = w + (long)i * ldw;                                                               \
+            for (int r = 0; r < m; r++)                                                                        \
+                for (int j = n0; j < n1; j++) y[r * ldy + j] += x[r * ldx + i] * LOAD1(row[j]);                \
         }                                                                                                      \
     }                                                                                                          \
     AVX2 static void NAME(int m, int k, const float *x, int ldx, const TYPE *w, int ldw, float *y, int ldy,    \
                           int n0, int n1) {                                                                    \
         switch (m) {                                                                                           \
-        case 1: NAME##_body(1, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
-        case 2: NAME##_body(2, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
-        case 3: NAME##_body(3, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
-        case 4: NAME##_body(4, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
-        case 5: NAME##_body(5, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
-        case 6: NAME##_body(6, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
-        case 7: NAME##_body(7, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                      \
-        default: NAME##_body(8, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                     \
+        case 1: NAME##_body(1, 4, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
+        case 2: NAME##_body(2, 4, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
+        case 3: NAME##_body(3, 2, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
+        case 4: NAME##_body(4, 2, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
+        case 5: NAME##_body(5, 2, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
+        case 6: NAME##_body(6, 1, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
+        case 7: NAME##_body(7, 1, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
+        default: NAME##_body(8, 1, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                  \
         }                                                                                                      \
     }
-
-// One row of x (decoding one sequence): walk the weights row by row, four rows at a time,
-// so they stream sequentially (four streams the prefetchers follow) and y stays in L1.
-#define AVX2_ONE_ROW_TIMES_MATRIX(NAME, TYPE, LOAD8, LOAD1)                                                   \
-    AVX2 static void NAME(int k, const float *x, const TYPE *w, int ldw, float *y, int n0, int n1) {          \
-        for (int j = n0; j < n1; j++) y[j] = 0;                                                                \
-        int i = 0;                                                                                             \
-        for (; i + 4 <= k; i += 4) {                                                                           \
-            const __m256 a0 = _mm256_broadcast_ss(x + i), a1 = _mm256_broadcast_ss(x + i + 1);                 \
-            const __m256 a2 = _mm256_broadcast_ss(x + i + 2), a3 = _mm256_broadcast_ss(x + i + 3);             \
-            const TYPE *r0 = w + (long)i * ldw, *r1 = r0 + ldw, *r2 = r1 + ldw, *r3 = r2 + ldw;                \
-            int j = n0;                                                                                        \
-            for (; j + 8 <= n1; j += 8) {                                                                      \
-                __m256 acc = _mm256_loadu_ps(y + j);                                                           \
-                acc = _mm256_fmadd_ps(a0, LOAD8(r0 + j), acc);                                                 \
-                acc = _mm256_fmadd_ps(a1, LOAD8(r1 + j), acc);                                                 \
-                acc = _mm256_fmadd_ps(a2, LOAD8(r2 + j), acc);                                                 \
-                acc = _mm256_fmadd_ps(a3, LOAD8(r3 + j), acc);                                                 \
-                _mm256_storeu_ps(y + j, acc);                                                                  \
-            }                                                                                                  \
-            for (; j < n1; j++)                                                                                \
-                y[j] += x[i] * LOAD1(r0[j]) + x[i + 1] * LOAD1(r1[j]) + x[i + 2] * LOAD1(r2[j]) + x[i + 3] * LOAD1(r3[j]); \
-        }                                                                                                      \
-        for (; i < k; i++) {                                                                                   \
-            const TYPE *row = w + (long)i * ldw;                                                               \
-            for (int j = n0; j < n1; j++) y[j] += x[i] * LOAD1(row[j]);                                        \
-        }                                                                                                      \
-    }
-
-AVX2 static inline float avx2_half_to_float(uint16_t h) { return _cvtsh_ss(h); }
 
 AVX2 static inline float horizontal_sum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -233,22 +191,18 @@ AVX2 static inline float horizontal_sum(__m256 v) {
         }                                                                                                      \
     }
 
-AVX2_ONE_ROW_TIMES_MATRIX(avx2_one_row_f32, float, load8_f32, IDENTITY)
-AVX2_ONE_ROW_TIMES_MATRIX(avx2_one_row_f16, uint16_t, load8_f16, avx2_half_to_float)
-AVX2_ROWS_TIMES_MATRIX(avx2_matrix_f32, float, load8_f32, IDENTITY)
-AVX2_ROWS_TIMES_MATRIX(avx2_matrix_f16, uint16_t, load8_f16, avx2_half_to_float)
+AVX2_ROW_STREAM(avx2_stream_f32, float, load8_f32, IDENTITY)
+AVX2_ROW_STREAM(avx2_stream_f16, uint16_t, load8_f16, avx2_half_to_float)
 AVX2_ROWS_TIMES_TRANSPOSED(avx2_transposed_f32, float, load8_f32, IDENTITY)
 AVX2_ROWS_TIMES_TRANSPOSED(avx2_transposed_f16, uint16_t, load8_f16, avx2_half_to_float)
 
 // ---- dispatch -----------------------------------------------------------------------
 
 void wf_rows_times_matrix_f32(int m, int k, const float *x, int ldx, const float *w, int ldw, float *y, int ldy, int n0, int n1) {
-    if (m == 1 && cpu_has_avx2()) { avx2_one_row_f32(k, x, w, ldw, y, n0, n1); return; }
-    (cpu_has_avx2() ? avx2_matrix_f32 : portable_matrix_f32)(m, k, x, ldx, w, ldw, y, ldy, n0, n1);
+    (cpu_has_avx2() ? avx2_stream_f32 : portable_matrix_f32)(m, k, x, ldx, w, ldw, y, ldy, n0, n1);
 }
 void wf_rows_times_matrix_f16(int m, int k, const float *x, int ldx, const uint16_t *w, int ldw, float *y, int ldy, int n0, int n1) {
-    if (m == 1 && cpu_has_avx2()) { avx2_one_row_f16(k, x, w, ldw, y, n0, n1); return; }
-    (cpu_has_avx2() ? avx2_matrix_f16 : portable_matrix_f16)(m, k, x, ldx, w, ldw, y, ldy, n0, n1);
+    (cpu_has_avx2() ? avx2_stream_f16 : portable_matrix_f16)(m, k, x, ldx, w, ldw, y, ldy, n0, n1);
 }
 void wf_rows_times_transposed_f32(int m, int k, const float *x, int ldx, const float *w, int ldw, float *y, int ldy, int n0, int n1) {
     (cpu_has_avx2() ? avx2_transposed_f32 : portable_transposed_f32)(m, k, x, ldx, w, ldw, y, ldy, n0, n1);

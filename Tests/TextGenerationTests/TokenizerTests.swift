@@ -71,3 +71,21 @@ import TestSupport
         #expect(throws: TokenizerError.missingFiles(folder: "/nonexistent")) { try BPETokenizer.load(folder: "/nonexistent") }
     }
 }
+
+@Suite struct VocabularyParserTests {
+    @Test func agreesWithAGeneralDecoderOnGPT2sVocabulary() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.shared("gpt2-tokenizer/vocab.json")))
+        let fast = try #require(VocabularyParser.parse(Array(data)))
+        #expect(fast == (try JSONDecoder().decode([String: Int].self, from: data)))
+        #expect(fast.count == 50257)
+    }
+
+    @Test func handlesEscapesAndRejectsWhatItDoesNotRead() {
+        let text = #" { "a\"b" : 1, "\u00e9\ud83d\ude00\\\/\n" :22 ,"plain":3} "#
+        #expect(VocabularyParser.parse(Array(text.utf8)) == ["a\"b": 1, "é😀\\/\n": 22, "plain": 3])
+        #expect(VocabularyParser.parse(Array("{}".utf8)) == [:])
+        for bad in [#"{"a":1"#, #"{"a":-1}"#, #"{"a":1.5}"#, #"["a"]"#, #"{"a":1} x"#, #"{"\ud83d":1}"#] {
+            #expect(VocabularyParser.parse(Array(bad.utf8)) == nil, "\(bad)")
+        }
+    }
+}

@@ -6,7 +6,7 @@ extension BPETokenizer {
         let vocabPath = "\(folder)/vocab.json", mergesPath = "\(folder)/merges.txt", jsonPath = "\(folder)/tokenizer.json"
         let manager = FileManager.default
         if manager.fileExists(atPath: vocabPath) && manager.fileExists(atPath: mergesPath) {
-            let vocabulary = try decodeJSON([String: Int].self, path: vocabPath)
+            let vocabulary = try readVocabulary(path: vocabPath)
             let merges = try parseMerges(try String(contentsOfFile: mergesPath, encoding: .utf8), path: mergesPath)
             // A sibling tokenizer.json may declare added tokens; vocab.json's own <|endoftext|> counts too.
             var special = [String: Int]()
@@ -29,15 +29,27 @@ extension BPETokenizer {
         throw TokenizerError.missingFiles(folder: folder)
     }
 
+    /// vocab.json through the fast parser, or a general JSON decoder when it is not a flat object.
+    static func readVocabulary(path: String) throws -> [String: Int] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw TokenizerError.invalid(file: path, detail: "it cannot be read") }
+        if let vocabulary = VocabularyParser.parse(Array(data)) { return vocabulary }
+        return try decodeJSON([String: Int].self, path: path)
+    }
+
+    /// merges.txt: an optional `#version` line, then one `LEFT RIGHT` pair per line, in rank order.
     static func parseMerges(_ text: String, path: String) throws -> [(String, String)] {
         var merges = [(String, String)]()
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if line.hasPrefix("#version") || line.isEmpty { continue }
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 2 else {
-                throw TokenizerError.invalid(file: path, detail: "line \(number + 1) is not two tokens separated by a space")
+        merges.reserveCapacity(50_000)
+        var number = 0
+        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            if line.isEmpty || (number == 1 && line.starts(with: "#version".utf8)) { continue }
+            guard let space = line.firstIndex(of: UInt8(ascii: " ")),
+                  !line[line.index(after: space)...].contains(UInt8(ascii: " ")),
+                  let left = String(line[..<space]), let right = String(line[line.index(after: space)...]) else {
+                throw TokenizerError.invalid(file: path, detail: "line \(number) is not two tokens separated by a space")
             }
-            merges.append((String(parts[0]), String(parts[1])))
+            merges.append((left, right))
         }
         return merges
     }

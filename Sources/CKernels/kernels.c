@@ -1,5 +1,6 @@
 #include "CKernels.h"
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
@@ -253,4 +254,53 @@ float wf_sum_f32(const float *values, long count) {
     float sum = 0;
     for (long i = 0; i < count; i++) sum += values[i];
     return sum;
+}
+
+// ---- attention for one query ---------------------------------------------------------
+
+static void portable_attend_one(const float *q, const float *keys, const float *values, int span, int d, int stride,
+                                float scale, float *scores, float *out) {
+    float maximum = -INFINITY;
+    for (int s = 0; s < span; s++) {
+        const float *key = keys + (long)s * stride;
+        float dot = 0;
+        for (int i = 0; i < d; i++) dot += q[i] * key[i];
+        scores[s] = dot * scale;
+        if (scores[s] > maximum) maximum = scores[s];
+    }
+    float sum = 0;
+    for (int s = 0; s < span; s++) { scores[s] = expf(scores[s] - maximum); sum += scores[s]; }
+    for (int i = 0; i < d; i++) out[i] = 0;
+    for (int s = 0; s < span; s++) {
+        const float *value = values + (long)s * stride;
+        float weight = scores[s] / sum;
+        for (int i = 0; i < d; i++) out[i] += weight * value[i];
+    }
+}
+
+AVX2 static void avx2_attend_one(const float *q, const float *keys, const float *values, int span, int d, int stride,
+                                 float scale, float *scores, float *out) {
+    if (d % 8 != 0) { portable_attend_one(q, keys, values, span, d, stride, scale, scores, out); return; }
+    float maximum = -INFINITY;
+    for (int s = 0; s < span; s++) {
+        const float *key = keys + (long)s * stride;
+        __m256 acc = _mm256_setzero_ps();
+        for (int i = 0; i < d; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(key + i), acc);
+        scores[s] = horizontal_sum(acc) * scale;
+        if (scores[s] > maximum) maximum = scores[s];
+    }
+    float sum = 0;
+    for (int s = 0; s < span; s++) { scores[s] = expf(scores[s] - maximum); sum += scores[s]; }
+    for (int i = 0; i < d; i += 8) _mm256_storeu_ps(out + i, _mm256_setzero_ps());
+    for (int s = 0; s < span; s++) {
+        const float *value = values + (long)s * stride;
+        __m256 weight = _mm256_set1_ps(scores[s] / sum);
+        for (int i = 0; i < d; i += 8)
+            _mm256_storeu_ps(out + i, _mm256_fmadd_ps(weight, _mm256_loadu_ps(value + i), _mm256_loadu_ps(out + i)));
+    }
+}
+
+void wf_attend_one(const float *q, const float *keys, const float *values, int span, int d, int stride, float scale,
+                   float *scores, float *out) {
+    (cpu_has_avx2() ? avx2_attend_one : portable_attend_one)(q, keys, values, span, d, stride, scale, scores, out);
 }

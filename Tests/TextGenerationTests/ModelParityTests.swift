@@ -22,6 +22,20 @@ import TestSupport
         }
     }
 
+    @Test func twoComputeThreadsGiveTheSameLogits() throws {
+        let loaded = try LoadedModel.load(Fixtures.path("models/tiny"))
+        let tokens = [[50, 47, 45, 37, 47, 26], [1, 2, 3, 4, 5, 6]]
+        func logits(threads: Int) -> [Float] {
+            BLAS.setThreads(threads)
+            defer { BLAS.setThreads(1) }
+            let cache = loaded.model.makeCache(batch: 2, capacity: 8)
+            _ = loaded.model.forward(tokens, cache: cache)
+            return loaded.model.forward([[7], [8]], cache: cache)  // two rows: the decode kernels
+        }
+        let one = logits(threads: 1), two = logits(threads: 2)
+        #expect(zip(one, two).map { abs($0 - $1) }.max()! < 1e-5)
+    }
+
     @Test func theCacheGivesTheSameLogitsAsOneLongPass() throws {
         let loaded = try LoadedModel.load(Fixtures.path("models/tiny"))
         let reference = try ReferenceFile.load("tiny")

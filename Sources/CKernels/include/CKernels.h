@@ -21,6 +21,11 @@ void wf_rows_times_transposed_f16(int m, int k, const float *x, int ldx, const u
 void wf_f16_to_f32(const uint16_t *source, float *target, long count);
 void wf_f32_to_f16(const float *source, uint16_t *target, long count);
 
+// One query against span cached positions (rows of stride floats):
+// out[d] = sum_s softmax_s(scale * q . key_s) * value_s; scores holds span floats.
+void wf_attend_one(const float *q, const float *keys, const float *values, int span, int d, int stride, float scale,
+                   float *scores, float *out);
+
 // Sum of count floats, streaming (the memory-bandwidth probe of `wf bench generate`).
 float wf_sum_f32(const float *values, long count);
 

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// The element-wise pieces of the forward pass. Each works on `rows` rows of `width` floats.
@@ -65,17 +66,6 @@ enum Kernels {
     static func attendOne(_ q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, span: Int,
                           headSize d: Int, stride: Int, scale: Float, scores: UnsafeMutablePointer<Float>,
                           into out: UnsafeMutablePointer<Float>) {
-        for s in 0..<span {
-            let key = keys + s * stride
-            var dot: Float = 0
-            for i in 0..<d { dot += q[i] * key[i] }
-            scores[s] = dot * scale
-        }
-        softmax(scores, valid: span, width: span)
-        for i in 0..<d { out[i] = 0 }
-        for s in 0..<span {
-            let value = values + s * stride, weight = scores[s]
-            for i in 0..<d { out[i] += weight * value[i] }
-        }
+        wf_attend_one(q, keys, values, Int32(span), Int32(d), Int32(stride), scale, scores, out)
     }
 }

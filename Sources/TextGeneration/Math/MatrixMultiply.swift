@@ -15,10 +15,36 @@ enum MatrixMultiply {
             BLAS.gemm(m: m, n: n, k: k, a: x, lda: ldx, b: w.floats(scratch: &scratch), ldb: n, c: y, ldc: ldy)
             return
         }
-        split(columns: n) { n0, n1 in
+        // Each thread takes a contiguous band of W's rows, so it reads one unbroken stretch of
+        // memory; the partial products are then summed (m × n floats, next to nothing).
+        let threads = min(BLAS.threads, max(1, k / 64))
+        func band(_ k0: Int, _ k1: Int, into out: UnsafeMutablePointer<Float>, ldo: Int) {
             switch w.storage {
-            case .f32(let p): wf_rows_times_matrix_f32(Int32(m), Int32(k), x, Int32(ldx), p, Int32(n), y, Int32(ldy), Int32(n0), Int32(n1))
-            case .f16(let p): wf_rows_times_matrix_f16(Int32(m), Int32(k), x, Int32(ldx), p, Int32(n), y, Int32(ldy), Int32(n0), Int32(n1))
+            case .f32(let p):
+                wf_rows_times_matrix_f32(Int32(m), Int32(k1 - k0), x + k0, Int32(ldx), p + k0 * n, Int32(n), out, Int32(ldo), 0, Int32(n))
+            case .f16(let p):
+                wf_rows_times_matrix_f16(Int32(m), Int32(k1 - k0), x + k0, Int32(ldx), p + k0 * n, Int32(n), out, Int32(ldo), 0, Int32(n))
+            }
+        }
+        guard threads > 1 else { band(0, k, into: y, ldo: ldy); return }
+        let chunk = (k + threads - 1) / threads
+        if scratch.count < (threads - 1) * m * n { scratch = [Float](repeating: 0, count: (threads - 1) * m * n) }
+        scratch.withUnsafeMutableBufferPointer { partials in
+            let partialsAddress = UInt(bitPattern: partials.baseAddress!), yAddress = UInt(bitPattern: y)
+            withoutActuallyEscaping(band) { band in
+                let call = UnsafeSendable(band)
+                DispatchQueue.concurrentPerform(iterations: threads) { index in
+                    let k0 = index * chunk, k1 = min(k, k0 + chunk)
+                    if index == 0 {
+                        call.value(k0, k1, UnsafeMutablePointer<Float>(bitPattern: yAddress)!, ldy)
+                    } else {
+                        call.value(k0, k1, UnsafeMutablePointer<Float>(bitPattern: partialsAddress)! + (index - 1) * m * n, n)
+                    }
+                }
+            }
+            for index in 1..<threads {
+                let partial = partials.baseAddress! + (index - 1) * m * n
+                for r in 0..<m { Kernels.add(partial + r * n, into: y + r * ldy, count: n) }
             }
         }
     }

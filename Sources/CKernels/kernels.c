@@ -102,11 +102,11 @@ AVX2 static inline __m256 load8_f16(const uint16_t *p) { return _mm256_cvtph_ps(
 
 AVX2 static inline float avx2_half_to_float(uint16_t h) { return _cvtsh_ss(h); }
 
-// Decoding: walk the weights row by row, KC rows at a time, so they stream sequentially
-// (KC streams that the hardware prefetchers follow with many requests in flight) while the
-// m output rows stay in L1. Broadcasts of x are hoisted into registers: KC·m of them, so KC
-// shrinks as m grows (4 for m <= 2, 2 for m <= 5, 1 above). Walking down column blocks
-// instead strides a whole row per step, and measured at a third of this bandwidth.
+// Decoding one or two sequences: walk the weights row by row, KC = 4 rows at a time, so they
+// stream sequentially (four streams the hardware prefetchers follow with many requests in
+// flight) while the output rows stay in L1; the KC·m broadcasts of x stay in registers.
+// Walking down whole column blocks instead strides a row per step and measured at a third
+// of this bandwidth. Three or more rows go to the panel kernel above, which touches y less.
 #define AVX2_ROW_STREAM(NAME, TYPE, LOAD8, LOAD1)                                                             \
     AVX2 static inline __attribute__((always_inline)) void NAME##_body(                                       \
         const int m, const int kc, int k, const float *x, int ldx, const TYPE *w, int ldw, float *y, int ldy,  \
@@ -143,12 +143,55 @@ AVX2 static inline float avx2_half_to_float(uint16_t h) { return _cvtsh_ss(h); }
         switch (m) {                                                                                           \
         case 1: NAME##_body(1, 4, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
         case 2: NAME##_body(2, 4, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
-        case 3: NAME##_body(3, 2, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
-        case 4: NAME##_body(4, 2, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
-        case 5: NAME##_body(5, 2, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
-        case 6: NAME##_body(6, 1, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
-        case 7: NAME##_body(7, 1, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                   \
-        default: NAME##_body(8, 1, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                  \
+        case 3: NAME##_panel_body(3, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                \
+        case 4: NAME##_panel_body(4, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                \
+        case 5: NAME##_panel_body(5, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                \
+        case 6: NAME##_panel_body(6, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                \
+        case 7: NAME##_panel_body(7, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                \
+        default: NAME##_panel_body(8, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                               \
+        }                                                                                                      \
+    }
+
+// Several rows (m >= 3): accumulate a panel of 16 columns × m rows in registers over a band
+// of PANEL_ROWS weight rows, then move one block right. Each band row is its own forward
+// stream (16 streams, within what the L2 prefetcher tracks), and y is touched once per band
+// instead of once per weight row: fewer loads and stores than row streaming when m is large.
+#define PANEL_ROWS 16
+#define AVX2_PANEL(NAME, TYPE, LOAD8, LOAD1)                                                                  \
+    AVX2 static inline __attribute__((always_inline)) void NAME##_body(                                       \
+        const int m, int k, const float *x, int ldx, const TYPE *w, int ldw, float *y, int ldy, int n0, int n1) { \
+        for (int r = 0; r < m; r++) for (int j = n0; j < n1; j++) y[r * ldy + j] = 0;                          \
+        for (int i0 = 0; i0 < k; i0 += PANEL_ROWS) {                                                           \
+            const int i1 = i0 + PANEL_ROWS < k ? i0 + PANEL_ROWS : k;                                          \
+            int j = n0;                                                                                        \
+            if (m <= 5) {                                                                                      \
+                for (; j + 16 <= n1; j += 16) {                                                                \
+                    __m256 a0[5], a1[5];                                                                       \
+                    for (int r = 0; r < m; r++) { a0[r] = _mm256_loadu_ps(y + r * ldy + j); a1[r] = _mm256_loadu_ps(y + r * ldy + j + 8); } \
+                    for (int i = i0; i < i1; i++) {                                                            \
+                        const TYPE *row = w + (long)i * ldw + j;                                               \
+                        const __m256 w0 = LOAD8(row), w1 = LOAD8(row + 8);                                     \
+                        for (int r = 0; r < m; r++) {                                                          \
+                            const __m256 a = _mm256_broadcast_ss(x + r * ldx + i);                             \
+                            a0[r] = _mm256_fmadd_ps(a, w0, a0[r]);                                             \
+                            a1[r] = _mm256_fmadd_ps(a, w1, a1[r]);                                             \
+                        }                                                                                      \
+                    }                                                                                          \
+                    for (int r = 0; r < m; r++) { _mm256_storeu_ps(y + r * ldy + j, a0[r]); _mm256_storeu_ps(y + r * ldy + j + 8, a1[r]); } \
+                }                                                                                              \
+            }                                                                                                  \
+            for (; j + 8 <= n1; j += 8) {                                                                      \
+                __m256 acc[8];                                                                                 \
+                for (int r = 0; r < m; r++) acc[r] = _mm256_loadu_ps(y + r * ldy + j);                         \
+                for (int i = i0; i < i1; i++) {                                                                \
+                    const __m256 wv = LOAD8(w + (long)i * ldw + j);                                            \
+                    for (int r = 0; r < m; r++) acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + r * ldx + i), wv, acc[r]); \
+                }                                                                                              \
+                for (int r = 0; r < m; r++) _mm256_storeu_ps(y + r * ldy + j, acc[r]);                         \
+            }                                                                                                  \
+            for (; j < n1; j++)                                                                                \
+                for (int r = 0; r < m; r++)                                                                    \
+                    for (int i = i0; i < i1; i++) y[r * ldy + j] += x[r * ldx + i] * LOAD1(w[(long)i * ldw + j]); \
         }                                                                                                      \
     }
 
@@ -192,6 +235,8 @@ AVX2 static inline float horizontal_sum(__m256 v) {
         }                                                                                                      \
     }
 
+AVX2_PANEL(avx2_stream_f32_panel, float, load8_f32, IDENTITY)
+AVX2_PANEL(avx2_stream_f16_panel, uint16_t, load8_f16, avx2_half_to_float)
 AVX2_ROW_STREAM(avx2_stream_f32, float, load8_f32, IDENTITY)
 AVX2_ROW_STREAM(avx2_stream_f16, uint16_t, load8_f16, avx2_half_to_float)
 AVX2_ROWS_TIMES_TRANSPOSED(avx2_transposed_f32, float, load8_f32, IDENTITY)

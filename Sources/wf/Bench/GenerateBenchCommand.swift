@@ -76,9 +76,10 @@ struct GenerateBenchCommand: ParsableCommand {
         row("load seconds (warm cache\(settings.tokenizerFolder == nil ? "" : ", GPT-2 tokenizer"))", \.loadSeconds, places: 3, higherIsBetter: false)
         row("peak RSS MB", { Double($0.peakRSSBytes) / 1e6 }, places: 0, higherIsBetter: false)
         print(table.render())
-        print("memory read bandwidth \(Format.decimal(result.memoryReadGBPerSecond, places: 1)) GB/s → batch-1 bound "
-              + "\(Format.decimal(result.bandwidthBoundTokensPerSecond, places: 1)) tokens/s; wf reaches "
-              + "\(Format.decimal(100 * result.wf.decodeTokensPerSecondBatch1 / result.bandwidthBoundTokensPerSecond, places: 0))%")
+        print("memory read bandwidth \(Format.decimal(result.memoryReadGBPerSecond, places: 1)) GB/s (best probe pass) → batch-1 bound "
+              + "\(Format.decimal(result.bandwidthBoundTokensPerSecond, places: 1)) tokens/s; wf's batch-1 decode read "
+              + "\(Format.decimal(result.decodeReadGBPerSecond, places: 1)) GB/s = "
+              + "\(Format.decimal(100 * result.wf.decodeTokensPerSecondBatch1 / result.bandwidthBoundTokensPerSecond, places: 0))% of the bound")
         if let note = result.pytorchNote { print("PyTorch: \(note)") }
     }
 }

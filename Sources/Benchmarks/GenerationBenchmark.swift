@@ -59,6 +59,9 @@ public struct GenerationBenchmark {
         BLAS.setThreads(settings.threads)
 
         _ = try LoadedModel.load(folder, precision: settings.precision)  // warm the page cache
+        // The bandwidth probe runs before and after the measurements (the best pass is the
+        // limit); the first run comes before the peak-memory reset, its buffer is not the model's.
+        var bandwidth = MemoryBandwidth.measureReadGBPerSecond()
         PeakMemory.reset()  // writing the model held its weights in memory; measure from here
         var loadSeconds = Double.infinity
         var loaded: LoadedModel!
@@ -71,8 +74,6 @@ public struct GenerationBenchmark {
         var random = SeededRandom(seed: 0)
         let prompt = (0..<settings.promptTokens).map { _ in Int(random.next() % UInt64(settings.config.vocabulary)) }
 
-        // The probe runs before and after the measurements; the best pass is the limit.
-        var bandwidth = MemoryBandwidth.measureReadGBPerSecond()
         log("prompt: \(settings.promptTokens) tokens")
         let promptSeconds = try best(of: 3) {
             let cache = model.makeCache(batch: 1, capacity: settings.promptTokens)

@@ -28,6 +28,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // GPT-2: tokenizer, safetensors, forward pass with a KV cache, sampling, generation.
         .target(name: "TextGeneration", dependencies: ["COpenBLAS", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
+        // GPT-2 training, llm.c style: each layer's forward beside its backward, AdamW, schedules.
+        .target(name: "Training", dependencies: ["TextGeneration", "COpenBLAS"]),
         // Streaming matrix kernels for decoding (AVX2/F16C with a portable fallback).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Measurements behind `wf bench`: each benchmark runs the real code paths and a reference.
@@ -38,6 +40,7 @@ let package = Package(
             dependencies: [
                 "Datasets",
                 "TextGeneration",
+                "Training",
                 "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -46,6 +49,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "TextGenerationTests", dependencies: ["TextGeneration", "CKernels", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TextGeneration", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TestSupport"]),
     ]
 )

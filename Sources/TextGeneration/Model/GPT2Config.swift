@@ -87,4 +87,26 @@ public struct GPT2Config: Sendable, Equatable, Codable {
         }
         return config
     }
+
+    /// Writes a Hugging Face `config.json` that `load(path:)` and `transformers` both read; shared by
+    /// `RandomModel` and training checkpoints so a saved folder always describes its weights the same way.
+    public func writeJSON(to path: String) throws {
+        let activationName: String
+        switch activation {
+        case .geluTanh: activationName = "gelu_new"
+        case .geluExact: activationName = "gelu"
+        case .relu: activationName = "relu"
+        }
+        var json: [String: Any] = [
+            "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_layer": layers, "n_head": heads,
+            "n_embd": embedding, "n_positions": positions, "n_ctx": positions, "vocab_size": vocabulary,
+            "layer_norm_epsilon": Double(layerNormEpsilon), "activation_function": activationName,
+            "bos_token_id": endOfTextID ?? 0, "eos_token_id": endOfTextID ?? 0,
+        ]
+        if inner != 4 * embedding { json["n_inner"] = inner }
+        if !tiedEmbeddings { json["tie_word_embeddings"] = false }
+        if scaleAttentionByInverseLayerIndex { json["scale_attn_by_inverse_layer_idx"] = true }
+        try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+            .write(to: URL(fileURLWithPath: path))
+    }
 }

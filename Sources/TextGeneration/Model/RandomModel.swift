@@ -30,14 +30,7 @@ public enum RandomModel {
         try withBuffers(storage) { buffers in
             try SafeTensorsWriter.write(zip(shapes, buffers).map { ($0.0, $0.1, $1) }, to: "\(folder)/model.safetensors")
         }
-        let json: [String: Any] = [
-            "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_layer": config.layers, "n_head": config.heads,
-            "n_embd": config.embedding, "n_positions": config.positions, "n_ctx": config.positions, "vocab_size": config.vocabulary,
-            "layer_norm_epsilon": Double(config.layerNormEpsilon), "activation_function": "gelu_new",
-            "bos_token_id": config.endOfTextID ?? 0, "eos_token_id": config.endOfTextID ?? 0,
-        ]
-        try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-            .write(to: URL(fileURLWithPath: "\(folder)/config.json"))
+        try config.writeJSON(to: "\(folder)/config.json")
         // A byte-level tokenizer without merges: enough to load and decode; benchmarks feed ids.
         var vocabulary = [String: Int]()
         for byte in 0..<256 { vocabulary[String(Character(ByteUnicodeMap.scalarForByte[byte]))] = byte }

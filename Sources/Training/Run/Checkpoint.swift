@@ -1,0 +1,47 @@
+import Foundation
+import TextGeneration
+
+/// A checkpoint is a Hugging Face folder (config.json, model.safetensors, tokenizer files)
+/// that `wf generate` and `transformers` load as is, plus `training-state.json` for resuming.
+/// It is written into a hidden sibling folder and renamed into place, so a crash mid-save
+/// leaves the previous checkpoint, never a half-written one under the checkpoint's name.
+public enum Checkpoint {
+    public struct State: Codable, Sendable, Equatable {
+        public var epoch: Int
+        public var step: Int
+        public var validationLoss: Double
+        public var settings: TrainingSettings
+    }
+
+    public static func save(_ parameters: GPT2Parameters, tokenizerFolder: String, state: State, to folder: String) throws {
+        let parent = (folder as NSString).deletingLastPathComponent
+        let name = (folder as NSString).lastPathComponent
+        let staging = "\(parent)/.\(name).partial-\(getpid())"
+        try? FileManager.default.removeItem(atPath: staging)
+        do {
+            try parameters.save(to: staging, tokenizerFolder: tokenizerFolder)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(state).write(to: URL(fileURLWithPath: "\(staging)/training-state.json"))
+            let old = "\(parent)/.\(name).old-\(getpid())"
+            if FileManager.default.fileExists(atPath: folder) { try FileManager.default.moveItem(atPath: folder, toPath: old) }
+            try FileManager.default.moveItem(atPath: staging, toPath: folder)
+            try? FileManager.default.removeItem(atPath: old)
+        } catch let error as TrainingError {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw TrainingError.checkpoint(path: folder, reason: "\(error)")
+        }
+    }
+
+    public static func state(in folder: String) throws -> State {
+        guard let data = FileManager.default.contents(atPath: "\(folder)/training-state.json") else {
+            throw TrainingError.checkpoint(path: folder, reason: "it has no training-state.json; resume from a folder wf train wrote")
+        }
+        do { return try JSONDecoder().decode(State.self, from: data) } catch {
+            throw TrainingError.checkpoint(path: folder, reason: "training-state.json cannot be read: \(error)")
+        }
+    }
+}

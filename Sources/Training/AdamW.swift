@@ -1,4 +1,5 @@
 import Foundation
+import TextGeneration
 
 /// AdamW as PyTorch's `torch.optim.AdamW`: decoupled weight decay (p ← p − lr·λ·p before the
 /// Adam step), bias-corrected moments, eps added to √v̂. Decay applies to the 2-D tensors
@@ -47,5 +48,23 @@ public final class AdamW: @unchecked Sendable {
                 p[i] = p[i] * decay - stepSize * m[i] / denominator
             }
         }
+    }
+
+    /// Saves the moments (the step goes in the checkpoint's state) as `optimizer.safetensors`.
+    func save(to path: String) throws {
+        try SafeTensorsWriter.write([(name: "adamw.m", shape: [layout.count], values: UnsafeBufferPointer(start: UnsafePointer(m), count: layout.count)),
+                                     (name: "adamw.v", shape: [layout.count], values: UnsafeBufferPointer(start: UnsafePointer(v), count: layout.count))],
+                                    to: path)
+    }
+
+    /// Restores the moments and step saved by `save`, so a resumed run continues exactly.
+    func restore(from path: String, step: Int) throws {
+        let first = try SafeTensorsReader.floats(path, tensor: "adamw.m"), second = try SafeTensorsReader.floats(path, tensor: "adamw.v")
+        guard first.count == layout.count, second.count == layout.count else {
+            throw TrainingError.checkpoint(path: path, reason: "its optimizer state has \(first.count) values but the model has \(layout.count) parameters")
+        }
+        m.update(from: first, count: layout.count)
+        v.update(from: second, count: layout.count)
+        self.step = step
     }
 }

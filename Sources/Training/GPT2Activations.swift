@@ -1,7 +1,8 @@
 import TextGeneration
 
-/// What the training forward pass keeps for the backward pass, for one batch shape
-/// (N = B·T rows), plus the backward pass's scratch. Buffers are allocated once per shape.
+/// What the training forward pass keeps for the backward pass (N = B·T rows), plus the
+/// backward pass's scratch. Buffers are allocated for the largest shape seen and reused for
+/// smaller ones (a short last batch, validation), each kernel reading a prefix of them.
 final class GPT2Activations {
     struct Layer {
         let ln1, ln1Mean, ln1Rstd: UnsafeMutablePointer<Float>   // [N, C], [N], [N]
@@ -15,7 +16,11 @@ final class GPT2Activations {
         let residual3: UnsafeMutablePointer<Float>                // [N, C] after the MLP block
     }
 
-    let batch: Int, length: Int
+    /// The shape of the batch in the buffers now.
+    var batch: Int, length: Int
+    /// The shape allocated: rows N₀ = B₀·T₀ bound the [N, ·] buffers, N₀·T₀ the attention
+    /// probabilities per head, T₀ the [T, T] scratch.
+    let capacityRows: Int, capacityLength: Int
     let encoded: UnsafeMutablePointer<Float>                      // [N, C]
     let layers: [Layer]
     let lnf, lnfMean, lnfRstd: UnsafeMutablePointer<Float>       // [N, C], [N], [N]
@@ -34,6 +39,8 @@ final class GPT2Activations {
     init(config: GPT2Config, batch: Int, length: Int) {
         self.batch = batch
         self.length = length
+        capacityRows = batch * length
+        capacityLength = length
         let n = batch * length, c = config.embedding, inner = config.inner, v = config.vocabulary
         var owned = [UnsafeMutablePointer<Float>]()
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -55,6 +62,11 @@ final class GPT2Activations {
         dQKV = buffer(n * 3 * c); dFC = buffer(n * inner); dFCGelu = buffer(n * inner)
         dLogits = buffer(n * v); dScores = buffer(length * length)
         self.owned = owned
+    }
+
+    /// Whether a batch [B, T] fits these buffers.
+    func fits(batch: Int, length: Int) -> Bool {
+        batch * length <= capacityRows && batch * length * length <= capacityRows * capacityLength && length <= capacityLength
     }
 
     deinit { for pointer in owned { pointer.deallocate() } }

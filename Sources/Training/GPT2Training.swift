@@ -32,12 +32,19 @@ public final class GPT2Training: @unchecked Sendable {
         guard targets.count == b, targets.allSatisfy({ $0.count == t }) else { throw TrainingError.badData(source: "the batch", reason: "targets must have the inputs' shape [\(b), \(t)]") }
         guard t <= config.positions else { throw TrainingError.badData(source: "the batch", reason: "T = \(t) exceeds the model's \(config.positions) positions") }
         let v = config.vocabulary
-        tokens = inputs.flatMap { $0 }
-        self.targets = targets.flatMap { $0 }
-        if let bad = (tokens + self.targets).first(where: { $0 < 0 || $0 >= v }) {
+        let flatInputs = inputs.flatMap { $0 }, flatTargets = targets.flatMap { $0 }
+        if let bad = (flatInputs + flatTargets).first(where: { $0 < 0 || $0 >= v }) {
             throw TrainingError.badData(source: "the batch", reason: "token id \(bad) is outside the vocabulary of \(v)")
         }
-        if activations?.batch != b || activations?.length != t { activations = GPT2Activations(config: config, batch: b, length: t) }
+        forwardDone = false
+        tokens = flatInputs
+        self.targets = flatTargets
+        if let activations, activations.fits(batch: b, length: t) {
+            activations.batch = b
+            activations.length = t
+        } else {
+            self.activations = GPT2Activations(config: config, batch: b, length: t)
+        }
         let a = activations!, p = parameters, layout = parameters.layout
         let n = b * t, c = config.embedding, inner = config.inner, eps = config.layerNormEpsilon
 

@@ -35,3 +35,17 @@ public enum SafeTensorsWriter {
         }
     }
 }
+
+/// Reads F32 tensors back by name (checkpoint side files such as optimizer state).
+public enum SafeTensorsReader {
+    public static func floats(_ path: String, tensor name: String) throws -> [Float] {
+        let file = try SafeTensorsFile(path: path)
+        guard let entry = file.entries[name] else { throw ModelError.missingTensor(file: path, name: name) }
+        guard entry.dtype == "F32" else { throw ModelError.unsupportedDType(file: path, name: name, dtype: entry.dtype) }
+        var values = [Float](repeating: 0, count: entry.byteCount / 4)
+        values.withUnsafeMutableBytes { target in
+            target.copyMemory(from: UnsafeRawBufferPointer(start: file.file.base + entry.offset, count: entry.byteCount))
+        }
+        return values
+    }
+}

@@ -48,7 +48,9 @@ public enum TrainingPlot {
     private static func padded(_ range: ClosedRange<Double>) -> ClosedRange<Double> {
         let span = range.upperBound - range.lowerBound
         let pad = span > 0 ? span * 0.08 : max(abs(range.lowerBound) * 0.1, 1e-6)
-        return (range.lowerBound - pad)...(range.upperBound + pad)
+        // Quantities that cannot go below zero (rates, accuracies, losses) keep zero as their floor.
+        let lower = range.lowerBound >= 0 ? max(0, range.lowerBound - pad) : range.lowerBound - pad
+        return lower...(range.upperBound + pad)
     }
 
     private static func scale(_ value: Double, _ range: ClosedRange<Double>, _ top: Double, _ bottom: Double) -> Double {

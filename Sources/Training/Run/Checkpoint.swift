@@ -8,18 +8,23 @@ import TextGeneration
 public enum Checkpoint {
     public struct State: Codable, Sendable, Equatable {
         public var epoch: Int
+        /// Optimizer steps taken (AdamW's t).
         public var step: Int
         public var validationLoss: Double
+        public var bestValidationLoss: Double
+        public var metrics: [EpochMetrics]
         public var settings: TrainingSettings
     }
 
-    public static func save(_ parameters: GPT2Parameters, tokenizerFolder: String, state: State, to folder: String) throws {
+    /// Writes the model, its tokenizer, the optimizer's moments (`optimizer.safetensors`) and `state`.
+    public static func save(_ parameters: GPT2Parameters, optimizer: AdamW, tokenizerFolder: String, state: State, to folder: String) throws {
         let parent = (folder as NSString).deletingLastPathComponent
         let name = (folder as NSString).lastPathComponent
         let staging = "\(parent)/.\(name).partial-\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
         do {
             try parameters.save(to: staging, tokenizerFolder: tokenizerFolder)
+            try optimizer.save(to: "\(staging)/optimizer.safetensors")
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(state).write(to: URL(fileURLWithPath: "\(staging)/training-state.json"))

@@ -23,16 +23,19 @@ public final class TrainingRun {
         self.report = report
     }
 
-    public func run(text: String, source: String) throws -> Summary {
+    /// Trains on `text`; with `resumeFrom` (a checkpoint folder this type wrote), continues
+    /// that run after its last epoch with its weights, tokenizer, optimizer state and batches.
+    public func run(text: String, source: String, resumeFrom: String? = nil) throws -> Summary {
         let started = Date()
         try settings.validate()
+        let resumed = try resumeFrom.map { try Checkpoint.state(in: $0) }
         let split = try TrainingText(text: text, source: source, validationFraction: settings.validationFraction)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
 
         // Tokenizer and starting weights.
         let tokenizerFolder: String
         let parameters: GPT2Parameters
-        switch settings.start {
+        switch resumeFrom == nil ? settings.start : .model(folder: resumeFrom!) {
         case .scratch:
             report(.preparing("training a \(settings.vocabularySize)-token BPE tokenizer on \(split.training.count) characters"))
             tokenizerFolder = "\(output)/tokenizer"
@@ -60,11 +63,21 @@ public final class TrainingRun {
         let model = GPT2Training(parameters: parameters)
         let trainer = Trainer(model: model, schedule: schedule, weightDecay: settings.weightDecay, maxGradientNorm: settings.maxGradientNorm)
 
-        var metrics = [EpochMetrics]()
-        var best = Double.infinity
-        var samples = ""
+        var metrics = resumed?.metrics ?? []
+        var best = resumed?.bestValidationLoss ?? .infinity
+        var samples = resumeFrom == nil ? "" : (try? String(contentsOfFile: "\(output)/samples.txt", encoding: .utf8)) ?? ""
+        if let resumeFrom, let resumed {
+            try trainer.optimizer.restore(from: "\(resumeFrom)/optimizer.safetensors", step: resumed.step)
+            // The same batch stream as an uninterrupted run: skip what the finished steps drew.
+            for _ in 0..<(resumed.step * settings.gradientAccumulation) { _ = batches.next() }
+            report(.preparing("resuming after epoch \(resumed.epoch) (step \(resumed.step)) from \(resumeFrom)"))
+        }
         let tokensPerStep = settings.batchSize * settings.context * settings.gradientAccumulation
-        for epoch in 1...settings.epochs {
+        let firstEpoch = (resumed?.epoch ?? 0) + 1
+        guard firstEpoch <= settings.epochs else {
+            throw TrainingError.badSetting("the checkpoint already finished \(resumed!.epoch) epochs; ask for more with --epochs")
+        }
+        for epoch in firstEpoch...settings.epochs {
             let epochStart = Date()
             var lossSum = 0.0
             var lastRate = 0.0
@@ -86,12 +99,14 @@ public final class TrainingRun {
                                         tokensPerSecond: Double(stepsPerEpoch * tokensPerStep) / seconds)
             metrics.append(measured)
 
-            let state = Checkpoint.State(epoch: epoch, step: epoch * stepsPerEpoch, validationLoss: validationLoss, settings: settings)
-            try Checkpoint.save(parameters, tokenizerFolder: tokenizerFolder, state: state, to: "\(output)/last")
+            let improved = validationLoss < best
+            best = min(best, validationLoss)
+            let state = Checkpoint.State(epoch: epoch, step: trainer.optimizer.step, validationLoss: validationLoss,
+                                         bestValidationLoss: best, metrics: metrics, settings: settings)
+            try Checkpoint.save(parameters, optimizer: trainer.optimizer, tokenizerFolder: tokenizerFolder, state: state, to: "\(output)/last")
             report(.checkpointSaved(path: "\(output)/last", best: false))
-            if validationLoss < best {
-                best = validationLoss
-                try Checkpoint.save(parameters, tokenizerFolder: tokenizerFolder, state: state, to: "\(output)/best")
+            if improved {
+                try Checkpoint.save(parameters, optimizer: trainer.optimizer, tokenizerFolder: tokenizerFolder, state: state, to: "\(output)/best")
                 report(.checkpointSaved(path: "\(output)/best", best: true))
             }
             let sample = try generateSample(from: "\(output)/last")

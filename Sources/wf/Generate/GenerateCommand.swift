@@ -15,8 +15,8 @@ struct GenerateCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "A model folder (config.json, model.safetensors, tokenizer files) or a hub id such as gpt2 or ORG/NAME@REVISION, downloaded into the Hugging Face cache if missing there (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE as in huggingface_hub).")
-    var model: String
+    @Option(help: "A model folder (config.json, model.safetensors, tokenizer files) or a hub id such as gpt2 or ORG/NAME@REVISION, downloaded into the Hugging Face cache if missing there (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE as in huggingface_hub). Default: the project's small Shakespeare model (models/default).")
+    var model: String?
 
     @Option(help: "The prompt text.")
     var prompt: String?
@@ -114,7 +114,7 @@ struct GenerateCommand: ParsableCommand {
         let settings = self.settings
         try settings.validate()
         BLAS.setThreads(threads)
-        let loaded = try DownloadProgress.showing { try LoadedModel.load(model, downloader: HubDownloader(), progress: $0, precision: GPT2Weights.Precision(rawValue: dtype)!) }
+        let loaded = try DownloadProgress.showing { try LoadedModel.load(try model ?? DefaultModel.required(), downloader: HubDownloader(), progress: $0, precision: GPT2Weights.Precision(rawValue: dtype)!) }
         let ids = try promptIDs.map(TokenIDs.parse) ?? loaded.tokenizer.encode(prompt!)
         var decoder = StreamingDecoder(tokenizer: loaded.tokenizer)
         let streaming = !json

@@ -15,7 +15,7 @@ struct TokenizeCommand: ParsableCommand {
     )
 
     @Option(help: "A model folder or a hub id (downloaded if missing from the cache); only its tokenizer files are read.")
-    var model: String
+    var model: String?
 
     @Argument(help: "The text (or ids with --decode); - reads standard input.")
     var input: String
@@ -33,7 +33,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let folder = try DownloadProgress.showing { try LoadedModel.resolve(model, downloader: HubDownloader(), progress: $0) }
+        let folder = try DownloadProgress.showing { try LoadedModel.resolve(try model ?? DefaultModel.required(), downloader: HubDownloader(), progress: $0) }
         let tokenizer = try BPETokenizer.load(folder: folder)
         let source = input == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : input
         let ids = decode ? try TokenIDs.parse(source) : tokenizer.encode(source)

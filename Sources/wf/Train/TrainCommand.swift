@@ -68,6 +68,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("vocab-size"), help: "Scratch: BPE vocabulary to learn from the data.")
     var vocabSize = 1024
 
+    @Option(help: ArgumentHelp("Continue a run from its checkpoint (OUT/last): weights, optimizer state, batches and metrics; --epochs may raise the total.", valueName: "checkpoint"))
+    var resume: String?
+
     @Option(help: "Compute threads.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -75,6 +78,15 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         var settings = TrainingSettings()
+        if let resume {
+            // The run continues with the settings it started with; only the epoch count may grow.
+            settings = try Checkpoint.state(in: resume).settings
+            settings.epochs = max(settings.epochs, epochs)
+            BLAS.setThreads(threads)
+            let (text, source) = try readData()
+            try report(try TrainingRun(settings: settings, output: out, report: reporter()).run(text: text, source: source, resumeFrom: resume))
+            return
+        }
         guard let shape = LearningRateSchedule.Shape(rawValue: schedule) else { throw ValidationError("--schedule is constant, linear or cosine") }
         settings.schedule = shape
         settings.epochs = epochs
@@ -94,9 +106,15 @@ struct TrainCommand: ParsableCommand {
         try settings.validate()
         BLAS.setThreads(threads)
         let (text, source) = try readData()
+        try report(try TrainingRun(settings: settings, output: out, report: reporter()).run(text: text, source: source))
+    }
+
+    /// Progress on standard error (one rewritten line on a terminal, a line every 10 s
+    /// otherwise), each epoch's figures and sample on standard output.
+    func reporter() -> (TrainingEvent) -> Void {
         let interactive = isatty(STDERR_FILENO) == 1
-        var lastPrinted = Date.distantPast
-        let run = TrainingRun(settings: settings, output: out) { event in
+        nonisolated(unsafe) var lastPrinted = Date.distantPast
+        return { event in
             switch event {
             case .preparing(let message):
                 FileHandle.standardError.write(Data((message + "\n").utf8))
@@ -108,15 +126,18 @@ struct TrainCommand: ParsableCommand {
                 }
             case .epochFinished(let metrics, let sample):
                 if interactive { Progress.clear() }
-                print("epoch \(metrics.epoch): train loss \(String(format: "%.4f", metrics.trainingLoss)), "
-                      + "validation loss \(String(format: "%.4f", metrics.validationLoss)), accuracy \(String(format: "%.3f", metrics.validationAccuracy)), "
-                      + "perplexity \(String(format: "%.2f", metrics.perplexity)), \(Int(metrics.tokensPerSecond)) tokens/s")
-                print("--- sample ---\n\(sample)\n--------------")
+                // Unbuffered, so a log file shows each epoch as it ends.
+                Console.write("epoch \(metrics.epoch): train loss \(String(format: "%.4f", metrics.trainingLoss)), "
+                              + "validation loss \(String(format: "%.4f", metrics.validationLoss)), accuracy \(String(format: "%.3f", metrics.validationAccuracy)), "
+                              + "perplexity \(String(format: "%.2f", metrics.perplexity)), \(Int(metrics.tokensPerSecond)) tokens/s\n")
+                Console.write("--- sample ---\n\(sample)\n--------------\n")
             case .checkpointSaved(let path, let best):
                 if best { FileHandle.standardError.write(Data("best checkpoint so far: \(path)\n".utf8)) }
             }
         }
-        let summary = try run.run(text: text, source: source)
+    }
+
+    func report(_ summary: TrainingRun.Summary) throws {
         print("best validation loss \(String(format: "%.4f", summary.bestValidationLoss)) per token, "
               + "\(String(format: "%.4f", summary.bestValidationLossPerCharacter)) per character; \(Format.duration(summary.seconds)) in all")
         print("model: \(out)/best (wf generate --model \(out)/best --prompt ...)")

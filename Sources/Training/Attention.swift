@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 
 /// Causal multi-head self-attention over whole sequences (no KV cache): B sequences of T
@@ -8,8 +9,11 @@ enum Attention {
     static func forward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
                         batch: Int, length t: Int, width c: Int, heads: Int, scale: Float) {
         let d = c / heads
-        for b in 0..<batch {
-            for h in 0..<heads {
+        let addresses = (out: UInt(bitPattern: out), probs: UInt(bitPattern: probs), qkv: UInt(bitPattern: qkv))
+        eachHead(batch: batch, heads: heads) { b, h in
+            let out = UnsafeMutablePointer<Float>(bitPattern: addresses.out)!, probs = UnsafeMutablePointer<Float>(bitPattern: addresses.probs)!
+            let qkv = UnsafePointer<Float>(bitPattern: addresses.qkv)!
+            do {
                 let q = qkv + b * t * 3 * c + h * d            // [T, D], row stride 3C
                 let k = q + c, v = q + 2 * c
                 let p = probs + (b * heads + h) * t * t        // [T, T]
@@ -36,13 +40,18 @@ enum Attention {
                          qkv: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                          batch: Int, length t: Int, width c: Int, heads: Int, scale: Float) {
         let d = c / heads
-        for b in 0..<batch {
-            for h in 0..<heads {
+        _ = scratch  // each head takes its own T·T scratch below, so heads can run in parallel
+        let addresses = (dqkv: UInt(bitPattern: dqkv), dout: UInt(bitPattern: dout), probs: UInt(bitPattern: probs), qkv: UInt(bitPattern: qkv))
+        eachHead(batch: batch, heads: heads) { b, h in
+            let dqkv = UnsafeMutablePointer<Float>(bitPattern: addresses.dqkv)!, dout = UnsafePointer<Float>(bitPattern: addresses.dout)!
+            let probs = UnsafePointer<Float>(bitPattern: addresses.probs)!, qkv = UnsafePointer<Float>(bitPattern: addresses.qkv)!
+            let ds = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
+            defer { ds.deallocate() }
+            do {
                 let q = qkv + b * t * 3 * c + h * d, k = q + c, v = q + 2 * c
                 let dq = dqkv + b * t * 3 * c + h * d, dk = dq + c, dv = dq + 2 * c
                 let p = probs + (b * heads + h) * t * t
                 let dout = dout + b * t * c + h * d
-                let ds = scratch
                 MatrixProduct.gemm(m: t, n: t, k: d, a: dout, lda: c, b: v, ldb: 3 * c, transposeB: true, c: ds, ldc: t)
                 MatrixProduct.gemm(m: t, n: d, k: t, a: p, lda: t, transposeA: true, b: dout, ldb: c, beta: 1, c: dv, ldc: 3 * c)
                 for i in 0..<t {
@@ -56,5 +65,19 @@ enum Attention {
                 MatrixProduct.gemm(m: t, n: d, k: t, alpha: scale, a: ds, lda: t, transposeA: true, b: q, ldb: 3 * c, beta: 1, c: dk, ldc: 3 * c)
             }
         }
+    }
+
+    /// Runs `body(b, h)` for every sequence and head, spread over the compute threads, with
+    /// OpenBLAS single-threaded meanwhile: these T×T and T×D products are too small to share,
+    /// and waking OpenBLAS's workers for each of them cost more than the products.
+    private static func eachHead(batch: Int, heads: Int, _ body: @escaping @Sendable (Int, Int) -> Void) {
+        let threads = Int(openblas_get_num_threads())
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(threads)) }
+        if threads == 1 {
+            for index in 0..<(batch * heads) { body(index / heads, index % heads) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: batch * heads) { index in body(index / heads, index % heads) }
     }
 }

@@ -123,25 +123,15 @@ public struct GenerationBenchmark {
     }
 
     private func runPyTorch(script: String, folder: String) throws -> Figures {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, folder, "--threads", "\(settings.threads)", "--prompt-tokens", "\(settings.promptTokens)",
-                             "--new-tokens", "\(settings.newTokens)", "--batch", "\(settings.batch)"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let prompt = object["prompt_tokens_per_second"] as? Double, let decode1 = object["decode_tokens_per_second_batch1"] as? Double,
-              let decodeBatch = object["decode_tokens_per_second_batch"] as? Double, let load = object["load_seconds"] as? Double,
-              let rss = object["peak_rss_bytes"] as? Int64 ?? (object["peak_rss_bytes"] as? Int).map(Int64.init) else {
-            throw ChildProcess.Failed(command: ["python3", script], status: process.terminationStatus)
+        let figures = try PythonReference.run(script, [folder, "--threads", "\(settings.threads)", "--prompt-tokens", "\(settings.promptTokens)",
+                                                       "--new-tokens", "\(settings.newTokens)", "--batch", "\(settings.batch)"])
+        guard let prompt = figures["prompt_tokens_per_second"], let decode1 = figures["decode_tokens_per_second_batch1"],
+              let decodeBatch = figures["decode_tokens_per_second_batch"], let load = figures["load_seconds"],
+              let rss = figures["peak_rss_bytes"] else {
+            throw PythonReference.Failed(script: script, detail: "its JSON lacks a figure")
         }
         return Figures(promptTokensPerSecond: prompt, decodeTokensPerSecondBatch1: decode1, decodeTokensPerSecondBatch: decodeBatch,
-                       loadSeconds: load, peakRSSBytes: rss)
+                       loadSeconds: load, peakRSSBytes: Int64(rss))
     }
 }
 

@@ -71,22 +71,13 @@ public struct TrainingBenchmark {
     }
 
     private func runPyTorch(_ script: String, _ shape: Shape) throws -> (Double, Int64) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let c = shape.config
-        process.arguments = ["python3", script, "--layers", "\(c.layers)", "--heads", "\(c.heads)", "--embedding", "\(c.embedding)",
-                             "--context", "\(shape.context)", "--vocabulary", "\(c.vocabulary)", "--batch", "\(shape.batch)",
-                             "--steps", "\(shape.steps)", "--threads", "\(threads)"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let rate = object["tokens_per_second"] as? Double, let rss = (object["peak_rss_bytes"] as? NSNumber)?.int64Value else {
-            throw ChildProcess.Failed(command: ["python3", script], status: process.terminationStatus)
+        let figures = try PythonReference.run(script, ["--layers", "\(c.layers)", "--heads", "\(c.heads)", "--embedding", "\(c.embedding)",
+                                                       "--context", "\(shape.context)", "--vocabulary", "\(c.vocabulary)",
+                                                       "--batch", "\(shape.batch)", "--steps", "\(shape.steps)", "--threads", "\(threads)"])
+        guard let rate = figures["tokens_per_second"], let rss = figures["peak_rss_bytes"] else {
+            throw PythonReference.Failed(script: script, detail: "its JSON lacks a figure")
         }
-        return (rate, rss)
+        return (rate, Int64(rss))
     }
 }

@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Linux calls that Glibc's Swift module leaves out (syncfs).
@@ -24,6 +25,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The Gradient workflow model: typed spec decoded from YAML (Yams, which is libyaml), validation, the job DAG.
+        .target(name: "Workflows", dependencies: ["Datasets", .product(name: "Yams", package: "Yams")]),
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // GPT-2: tokenizer, safetensors, forward pass with a KV cache, sampling, generation.
@@ -41,6 +44,7 @@ let package = Package(
                 "Datasets",
                 "TextGeneration",
                 "Training",
+                "Workflows",
                 "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -50,6 +54,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "TextGenerationTests", dependencies: ["TextGeneration", "CKernels", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TextGeneration", "TestSupport"]),
+        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TestSupport"]),
     ]
 )

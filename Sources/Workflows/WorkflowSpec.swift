@@ -1,0 +1,91 @@
+/// A Paperspace Gradient workflow (`.gradient/workflows/*.yaml`), decoded into types: the
+/// model only, with no knowledge of how it runs (that is the Runner's).
+public struct WorkflowSpec: Sendable, Equatable {
+    public var file: String
+    /// `on.github.branches`: nil when the file has no `on` key.
+    public var trigger: Trigger?
+    public var defaults: Defaults
+    public var inputs: [String: WorkflowInput]
+    /// In file order.
+    public var jobs: [Job]
+
+    public func job(named name: String) -> Job? { jobs.first { $0.name == name } }
+}
+
+public struct Trigger: Sendable, Equatable {
+    /// Branches that trigger runs (`only`); empty means any branch.
+    public var branches: [String]
+    /// Branches that never do (`ignore`).
+    public var ignoredBranches: [String]
+    /// Tags that trigger runs (`tags.only`).
+    public var tags: [String]
+}
+
+public struct Defaults: Sendable, Equatable {
+    public var env: [String: Value] = [:]
+    public var instanceType: String?
+}
+
+/// `inputs:` of the workflow: a dataset, a string or a volume, optionally with a default.
+public struct WorkflowInput: Sendable, Equatable {
+    public enum Kind: String, Sendable { case dataset, string, volume }
+    public var kind: Kind
+    /// A dataset reference (`NAME` or `NAME:VERSION`) or a string value.
+    public var defaultValue: String?
+}
+
+/// A value from `with:` or `env:`: a literal, a secret, or a value from the triggering event.
+public enum Value: Sendable, Equatable {
+    case literal(String)
+    /// `secret:NAME`
+    case secret(String)
+    /// `context.event.github.url` and friends: the path after `context.`.
+    case context(String)
+
+    init(_ text: String) {
+        if text.hasPrefix("secret:") {
+            self = .secret(String(text.dropFirst("secret:".count)))
+        } else if text.hasPrefix("context.") {
+            self = .context(String(text.dropFirst("context.".count)))
+        } else {
+            self = .literal(text)
+        }
+    }
+}
+
+public struct Job: Sendable, Equatable {
+    public var name: String
+    public var action: Action
+    public var with: [String: Value]
+    public var needs: [String]
+    public var inputs: [String: JobInput]
+    public var outputs: [String: JobOutput]
+    public var env: [String: Value]
+    public var instanceType: String?
+    /// Where the job's key is, for messages about it.
+    public var line: Int
+    public var column: Int
+}
+
+/// Where a job input comes from.
+public enum JobInput: Sendable, Equatable {
+    /// `JOB.outputs.NAME`
+    case output(job: String, name: String)
+    /// `workflow.inputs.NAME`
+    case workflowInput(String)
+    /// `type: dataset` with `with: ref: NAME[:VERSION]`
+    case dataset(ref: String)
+    /// `type: string` with `with: value: …`
+    case string(String)
+    case volume
+}
+
+/// What a job produces under `/outputs/NAME`.
+public enum JobOutput: Sendable, Equatable {
+    /// A new version of the named dataset.
+    case dataset(ref: String)
+    /// Scratch passed to later jobs.
+    case volume
+    /// A small value read from the file the job writes.
+    case string
+}

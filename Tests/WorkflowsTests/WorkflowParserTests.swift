@@ -1,0 +1,182 @@
+import Testing
+@testable import Workflows
+
+@Suite struct WorkflowParserTests {
+    /// The seed project's workflow, as Gradient users write it.
+    static let seed = """
+        on:
+          github:
+            branches:
+              only: main
+        jobs:
+          cloneRepo:
+            resources:
+              instance-type: C3
+            outputs:
+              repo:
+                type: volume
+            uses: git-checkout@v1
+            with:
+              url: context.event.github.url
+              ref: context.event.github.ref
+          generateText:
+            resources:
+              instance-type: P4000
+            needs:
+              - cloneRepo
+            inputs:
+              repo: cloneRepo.outputs.repo
+            outputs:
+              generatedText:
+                type: dataset
+                with:
+                  ref: generated-text
+            uses: script@v1
+            with:
+              script: |-
+                cp -R /inputs/repo /nlp
+                cd /nlp
+                python3 nlp_text_generation.py
+                mv output.txt /outputs/generatedText
+              image: paperspace/transformers-gpu:0.4.0
+        """
+
+    func errors(_ text: String) -> [WorkflowError] {
+        do {
+            _ = try WorkflowParser.parse(text, file: "w.yaml")
+            return []
+        } catch let error as WorkflowErrors {
+            return error.errors
+        } catch {
+            Issue.record("unexpected \(error)")
+            return []
+        }
+    }
+
+    @Test func parsesTheSeedWorkflow() throws {
+        let spec = try WorkflowParser.parse(Self.seed, file: "nlp.yaml")
+        #expect(spec.trigger == Trigger(branches: ["main"], ignoredBranches: [], tags: []))
+        #expect(spec.jobs.map(\.name) == ["cloneRepo", "generateText"])
+        let generate = try #require(spec.job(named: "generateText"))
+        #expect(generate.action == .script && generate.needs == ["cloneRepo"] && generate.instanceType == "P4000")
+        #expect(generate.inputs["repo"] == .output(job: "cloneRepo", name: "repo"))
+        #expect(generate.outputs["generatedText"] == .dataset(ref: "generated-text"))
+        #expect(spec.job(named: "cloneRepo")?.with["url"] == .context("event.github.url"))
+        #expect(WorkflowValidator.layers(of: spec) == [["cloneRepo"], ["generateText"]])
+    }
+
+    @Test(arguments: ["on:", "'on':", "\"on\":"])
+    func acceptsEveryWayRealFilesWriteOn(_ key: String) throws {
+        let text = Self.seed.replacingOccurrences(of: "on:\n  github:", with: "\(key)\n  github:")
+        #expect(try WorkflowParser.parse(text, file: "w.yaml").trigger?.branches == ["main"])
+    }
+
+    @Test func readsCRLFFilesAndKeepsScriptsClean() throws {
+        let spec = try WorkflowParser.parse(Self.seed.replacingOccurrences(of: "\n", with: "\r\n"), file: "w.yaml")
+        guard case .literal(let script)? = spec.job(named: "generateText")?.with["script"] else { Issue.record("no script"); return }
+        #expect(!script.contains("\r") && script.hasPrefix("cp -R /inputs/repo /nlp\ncd /nlp"))
+    }
+
+    @Test func readsDefaultsWorkflowInputsSecretsAndInlineInputs() throws {
+        let spec = try WorkflowParser.parse("""
+            defaults:
+              env:
+                TOKEN: secret:hf_token
+                MODE: fast
+              resources:
+                instance-type: C4
+            inputs:
+              corpus:
+                type: dataset
+                with:
+                  ref: shakespeare:v2
+            jobs:
+              train:
+                uses: script@v1
+                inputs:
+                  data: workflow.inputs.corpus
+                  extra:
+                    type: dataset
+                    with:
+                      ref: notes
+                  label:
+                    type: string
+                    with:
+                      value: hello
+                with:
+                  script: echo hi
+            """, file: "w.yaml")
+        #expect(spec.defaults.env == ["TOKEN": .secret("hf_token"), "MODE": .literal("fast")] && spec.defaults.instanceType == "C4")
+        #expect(spec.inputs["corpus"] == WorkflowInput(kind: .dataset, defaultValue: "shakespeare:v2"))
+        let train = try #require(spec.job(named: "train"))
+        #expect(train.inputs["data"] == .workflowInput("corpus") && train.inputs["extra"] == .dataset(ref: "notes")
+                && train.inputs["label"] == .string("hello"))
+    }
+
+    @Test func everyErrorNamesTheLineColumnAndKeyPath() {
+        let found = errors("""
+            jobs:
+              a:
+                uses: script@v1
+                with:
+                  script: x
+                  bogus: 1
+                needs: [missing]
+              b:
+                uses: teleport@v9
+              c:
+                uses: script@v1
+                colour: blue
+                with:
+                  script: y
+                inputs:
+                  repo: a.outputs.nothing
+            """)
+        let described = found.map(\.description)
+        #expect(described.contains("w.yaml:6:7: jobs.a.with.bogus: script@v1 takes image, script"))
+        #expect(described.contains { $0.hasPrefix("w.yaml:9:11: jobs.b.uses: unknown action teleport@v9") })
+        #expect(described.contains { $0.hasPrefix("w.yaml:12:5: jobs.c.colour: unknown key") })
+        #expect(described.contains { $0.hasPrefix("w.yaml:7:5: jobs.a.needs: no job named missing") })
+        #expect(described.contains { $0.hasPrefix("w.yaml:16:7: jobs.c.inputs.repo: job a has no output nothing") })
+        #expect(described.contains { $0.contains("jobs.c.inputs.repo: reads a's output but does not need a") })
+    }
+
+    @Test func cyclesClashesAndBadReferencesAreRefused() {
+        let cycle = errors("""
+            jobs:
+              a:
+                uses: script@v1
+                needs: [c]
+                with: {script: x}
+              b:
+                uses: script@v1
+                needs: [a]
+                with: {script: x}
+              c:
+                uses: script@v1
+                needs: [b]
+                with: {script: x}
+            """)
+        #expect(cycle.contains { $0.message.contains("cycle: a → c → b → a") })
+        let clash = errors("""
+            jobs:
+              a:
+                uses: script@v1
+                with: {script: x}
+                outputs:
+                  one: {type: dataset, with: {ref: results}}
+              b:
+                uses: script@v1
+                with: {script: x}
+                outputs:
+                  two: {type: dataset, with: {ref: "results:latest"}}
+                  three: {type: dataset, with: {ref: "../escape"}}
+            """)
+        #expect(clash.contains { $0.keyPath == "jobs.b.outputs.two" && $0.message.contains("also writes dataset results") })
+        #expect(clash.contains { $0.keyPath == "jobs.b.outputs.three.with.ref" && $0.message.contains("invalid dataset name") })
+        #expect(errors("jobs: {}\njobs: {}").contains { $0.message.contains("duplicated key(s): 'jobs'") })
+        #expect(errors("on: [push").first?.message.hasPrefix("invalid YAML") == true)
+        #expect(errors("defaults: {}").contains { $0.message.contains("needs a jobs mapping") })
+        #expect(errors("").first?.message == "the file is empty")
+    }
+}

@@ -27,6 +27,8 @@ let package = Package(
         ),
         // The Gradient workflow model: typed spec decoded from YAML (Yams, which is libyaml), validation, the job DAG.
         .target(name: "Workflows", dependencies: ["Datasets", .product(name: "Yams", package: "Yams")]),
+        // Running workflows locally: jobs in order, actions, dataset outputs with provenance.
+        .target(name: "Runner", dependencies: ["Workflows", "Datasets", "TextGeneration"]),
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // GPT-2: tokenizer, safetensors, forward pass with a KV cache, sampling, generation.
@@ -45,6 +47,7 @@ let package = Package(
                 "TextGeneration",
                 "Training",
                 "Workflows",
+                "Runner",
                 "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

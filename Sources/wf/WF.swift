@@ -11,6 +11,6 @@ struct WF: ParsableCommand {
             Start with `wf datasets put NAME FILES...`, then `wf datasets ls`.
             """,
         version: "0.1.0",
-        subcommands: [DatasetsCommand.self, GenerateCommand.self, TokenizeCommand.self, TrainCommand.self, ValidateCommand.self, BenchCommand.self]
+        subcommands: [DatasetsCommand.self, GenerateCommand.self, TokenizeCommand.self, TrainCommand.self, ValidateCommand.self, RunCommand.self, BenchCommand.self]
     )
 }

@@ -1,0 +1,16 @@
+/// Why a run or one of its jobs failed: one line that says what to do.
+public enum RunError: Error, Equatable, CustomStringConvertible {
+    case unsupported(job: String, detail: String)
+    case badSettings(file: String, detail: String)
+    case missingInput(job: String, input: String, detail: String)
+    case failed(job: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .unsupported(let job, let detail): return "job \(job): \(detail)"
+        case .badSettings(let file, let detail): return "settings file \(file): \(detail)"
+        case .missingInput(let job, let input, let detail): return "job \(job), input \(input): \(detail)"
+        case .failed(let job, let detail): return "job \(job) failed: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Datasets
+import Foundation
+import Testing
+import TestSupport
+
+/// `wf run` through the real binary, in a real git repository made in a temporary folder.
+@Suite struct RunCommandTests {
+    let scratch = Scratch("wf-run")
+
+    static let workflow = """
+        on:
+          github:
+            branches:
+              only: main
+        jobs:
+          cloneRepo:
+            outputs:
+              repo:
+                type: volume
+            uses: git-checkout@v1
+            with:
+              url: context.event.github.url
+          generateText:
+            needs: [cloneRepo]
+            inputs:
+              repo: cloneRepo.outputs.repo
+            outputs:
+              generatedText:
+                type: dataset
+                with:
+                  ref: generated-text
+            uses: text-generation@v1
+            with:
+              settings: repo/settings.json
+        """
+
+    func git(_ arguments: String..., in folder: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", folder, "-c", "user.name=test", "-c", "user.email=test@localhost"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A repository with the workflow, a settings file and the tiny fixture model, committed.
+    func makeRepository(settings: String = #"{"prompt": "ROMEO:", "seed": 42, "max_length": 20, "num_return_sequences": 2, "model": "models/tiny"}"#,
+                        workflow: String = RunCommandTests.workflow) throws -> String {
+        let repo = scratch("repo")
+        try scratch.write("repo/.gradient/workflows/nlp.yaml", workflow)
+        try scratch.write("repo/settings.json", settings)
+        try FileManager.default.createDirectory(atPath: "\(repo)/models", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("models/tiny"), toPath: "\(repo)/models/tiny")
+        _ = try git("init", "-q", "-b", "main", in: repo)
+        _ = try git("add", "-A", in: repo)
+        _ = try git("commit", "-q", "-m", "settings", in: repo)
+        return repo
+    }
+
+    func history(_ home: String) throws -> [VersionInfo] {
+        try JSONDecoder().decode([VersionInfo].self, from: Data(try WFBinary.run(["datasets", "ls", "generated-text", "--json", "--home", home]).stdout.utf8))
+    }
+
+    @Test func runsTheWorkflowAndCommitsAVersionTracedToTheCommit() throws {
+        let repo = try makeRepository()
+        let home = scratch("home")
+        let first = try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.hasPrefix("committed generated-text:"))
+        let version = try #require(try history(home).first), commit = try git("rev-parse", "HEAD", in: repo)
+        #expect(version.provenance.commit == commit)
+        #expect(version.provenance.workflow == ".gradient/workflows/nlp.yaml" && version.provenance.job == "generateText")
+        #expect(version.provenance.settingsDigest != nil && version.provenance.modelDigest != nil)
+        let text = try WFBinary.run(["datasets", "cat", "generated-text", "outputs.txt", "--home", home]).stdout
+        #expect(text.hasPrefix("ROMEO:") && text.components(separatedBy: "\n---\n").count == 2)
+
+        // The same settings and seed give the same content: the same tree.
+        #expect(try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home]).status == 0)
+        let twice = try history(home)
+        #expect(twice.count == 2 && twice[0].tree == twice[1].tree)
+
+        // A push that changes the settings gives new text, traced to the new commit.
+        try scratch.write("repo/settings.json", #"{"prompt": "JULIET:", "seed": 7, "max_length": 20, "model": "models/tiny"}"#)
+        _ = try git("commit", "-q", "-am", "new prompt", in: repo)
+        #expect(try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home]).status == 0)
+        let third = try history(home), head = try git("rev-parse", "HEAD", in: repo)
+        #expect(third[0].tree != third[1].tree && third[0].provenance.commit == head)
+        #expect(try WFBinary.run(["datasets", "diff", "generated-text~1", "generated-text", "--home", home]).stdout.contains("+JULIET:"))
+    }
+
+    @Test func unsupportedStepsAndBadSettingsFailClearlyAndCommitNothing() throws {
+        let repo = try makeRepository(settings: #"{"prompt": "x", "temprature": 0.5}"#)
+        let home = scratch("home")
+        let bad = try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("settings file repo/settings.json: unknown key temprature"), "\(bad.stderr)")
+        let script = RunCommandTests.workflow.replacingOccurrences(of: "uses: text-generation@v1\n    with:\n      settings: repo/settings.json",
+                                                                   with: "uses: script@v1\n    with:\n      script: echo hi")
+        try scratch.write("repo/.gradient/workflows/nlp.yaml", script)
+        let refused = try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home])
+        #expect(refused.status != 0 && refused.stderr.contains("script@v1 is not supported by wf run yet"), "\(refused.stderr)")
+        let listed = try WFBinary.run(["datasets", "ls", "--json", "--home", home]).stdout
+        #expect(!listed.contains("generated-text"), "a failed run committed: \(listed)")
+    }
+}

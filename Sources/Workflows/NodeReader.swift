@@ -58,11 +58,16 @@ struct NodeReader {
         return string(node, path).map { [$0] }
     }
 
-    /// A mapping of names to plain values (`env:`, `with:`).
-    mutating func values(_ node: Node, _ path: [String]) -> [String: Value] {
+    /// A mapping of names to plain values or lists of them (`env:`, `with:`); only `allowed`
+    /// keys when given (the caller reports the others, once).
+    mutating func values(_ node: Node, _ path: [String], allowed: Set<String>? = nil) -> [String: Value] {
         var values = [String: Value]()
-        for entry in mapping(node, path) ?? [] {
-            if let text = string(entry.value, path + [entry.key]) { values[entry.key] = Value(text) }
+        for entry in mapping(node, path) ?? [] where allowed?.contains(entry.key) ?? true {
+            if entry.value.sequence != nil {
+                if let items = strings(entry.value, path + [entry.key]) { values[entry.key] = .list(items) }
+            } else if let text = string(entry.value, path + [entry.key]) {
+                values[entry.key] = Value(text)
+            }
         }
         return values
     }

@@ -27,6 +27,9 @@ public enum WorkflowParser {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return WorkflowError(file: file, line: mark.line, column: mark.column, keyPath: "", message: "invalid YAML: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return WorkflowError(file: file, line: context.mark.line, column: context.mark.column, keyPath: duplicates.first ?? "",
+                                 message: "appears more than once in its mapping; keep one")
         default:
             return WorkflowError(file: file, line: 1, column: 1, keyPath: "", message: "invalid YAML: \(error)")
         }
@@ -112,7 +115,7 @@ public enum WorkflowParser {
             var defaultValue: String?
             if let with = fields.first(where: { $0.key == "with" }) {
                 let values = reader.values(with.value, path + ["with"])
-                if case .literal(let text)? = values["ref"] ?? values["value"] { defaultValue = text }
+                if case .literal(let text)? = values["ref"] ?? values["id"] ?? values["value"] { defaultValue = text }
             }
             inputs[entry.key] = WorkflowInput(kind: kind, defaultValue: defaultValue)
         }
@@ -142,7 +145,7 @@ public enum WorkflowParser {
             let entryPath = path + [entry.key]
             switch entry.key {
             case "with":
-                job.with = reader.values(entry.value, entryPath)
+                job.with = reader.values(entry.value, entryPath, allowed: action.allowedKeys)
                 for key in reader.mapping(entry.value, entryPath) ?? [] where !action.allowedKeys.contains(key.key) {
                     reader.fail(key.keyNode, entryPath + [key.key],
                                 "\(action.rawValue) takes \(action.allowedKeys.sorted().joined(separator: ", "))")
@@ -181,7 +184,8 @@ public enum WorkflowParser {
         let with = fields.first { $0.key == "with" }.map { reader.values($0.value, path + ["with"]) } ?? [:]
         switch typeName {
         case "dataset":
-            guard case .literal(let ref)? = with["ref"] else {
+            // Older Gradient files and samples write `id:` where newer ones write `ref:`.
+            guard case .literal(let ref)? = with["ref"] ?? with["id"] else {
                 reader.fail(node, path + ["with", "ref"], "a dataset input needs with: ref: NAME or NAME:VERSION")
                 return nil
             }
@@ -206,7 +210,7 @@ public enum WorkflowParser {
         switch typeName {
         case "dataset":
             let with = fields.first { $0.key == "with" }.map { reader.values($0.value, path + ["with"]) } ?? [:]
-            guard case .literal(let ref)? = with["ref"] else {
+            guard case .literal(let ref)? = with["ref"] ?? with["id"] else {
                 reader.fail(node, path + ["with", "ref"], "a dataset output needs with: ref: NAME (the dataset it versions)")
                 return nil
             }

@@ -37,6 +37,8 @@ public struct WorkflowInput: Sendable, Equatable {
 /// A value from `with:` or `env:`: a literal, a secret, or a value from the triggering event.
 public enum Value: Sendable, Equatable {
     case literal(String)
+    /// A list, as `container@v1` writes `args:`.
+    case list([String])
     /// `secret:NAME`
     case secret(String)
     /// `context.event.github.url` and friends: the path after `context.`.

@@ -27,7 +27,9 @@ public enum WorkflowValidator {
                         fail(path, "no job named \(source)")
                         continue
                     }
-                    if producer.outputs[output] == nil {
+                    // An output that is written but was rejected already has its own error.
+                    let written = locate(root, ["jobs", source, "outputs", output])?.scalar?.string == output
+                    if producer.outputs[output] == nil && !written {
                         fail(path, "job \(source) has no output \(output); its outputs are \(producer.outputs.keys.sorted().joined(separator: ", "))")
                     }
                     if !ancestors(of: job, in: spec).contains(source) {

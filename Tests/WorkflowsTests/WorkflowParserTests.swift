@@ -174,8 +174,23 @@ import Testing
             """)
         #expect(clash.contains { $0.keyPath == "jobs.b.outputs.two" && $0.message.contains("also writes dataset results") })
         #expect(clash.contains { $0.keyPath == "jobs.b.outputs.three.with.ref" && $0.message.contains("invalid dataset name") })
-        #expect(errors("jobs: {}\njobs: {}").contains { $0.message.contains("duplicated key(s): 'jobs'") })
+        #expect(errors("jobs: {}\njobs: {}").map(\.description) == ["w.yaml:1:1: jobs: appears more than once in its mapping; keep one"])
         #expect(errors("on: [push").first?.message.hasPrefix("invalid YAML") == true)
+        // A rejected output is reported once, not again by the job that reads it.
+        let rejected = errors("""
+            jobs:
+              a:
+                uses: script@v1
+                with: {script: x}
+                outputs:
+                  model: {type: dataset}
+              b:
+                uses: container@v1
+                needs: [a]
+                inputs: {model: a.outputs.model}
+                with: {image: "python:3", args: ["python", "-c", "print(1)"]}
+            """)
+        #expect(rejected.map(\.keyPath) == ["jobs.a.outputs.model.with.ref"])
         #expect(errors("defaults: {}").contains { $0.message.contains("needs a jobs mapping") })
         #expect(errors("").first?.message == "the file is empty")
     }

@@ -8,8 +8,9 @@ import Workflows
 /// job has succeeded, each `dataset` output becomes a new version with provenance (repository,
 /// commit, workflow file, job, run, settings and model digests). A failed run commits nothing.
 ///
-/// This first runner executes `git-checkout@v1` (the local checkout) and
-/// `text-generation@v1` in-process; other actions are refused with a message that says so.
+/// It executes `git-checkout@v1` (the local checkout), `text-generation@v1` in-process, and
+/// `script@v1`/`container@v1` in a bubblewrap sandbox; other actions are refused with a
+/// message that says so.
 public final class LocalRunner {
     public struct Result: Sendable {
         public var runID: String
@@ -20,6 +21,8 @@ public final class LocalRunner {
     let home: String
     let defaultModel: String?
     let log: (String) -> Void
+    /// How long a script or container step may run.
+    public var stepTimeout: TimeInterval = 3600
 
     public init(home: String, defaultModel: String?, log: @escaping (String) -> Void = { _ in }) throws {
         self.home = home
@@ -55,7 +58,7 @@ public final class LocalRunner {
                     outputFolders["\(name).\(outputName)"] = folder
                 }
                 log("job \(name) (\(job.action.rawValue))")
-                let digests = try execute(job, inputs: inputs, outputs: outputs, checkout: checkout)
+                let digests = try execute(job, spec: spec, inputs: inputs, outputs: outputs, checkout: checkout, commit: commit, workspace: workspace)
                 for (outputName, output) in job.outputs.sorted(by: { $0.key < $1.key }) {
                     if case .dataset(let ref) = output {
                         pending.append((job, outputName, ref, outputs[outputName]!, digests.settings, digests.model))
@@ -105,7 +108,8 @@ public final class LocalRunner {
         }
     }
 
-    func execute(_ job: Job, inputs: [String: String], outputs: [String: String], checkout: String) throws -> (settings: String?, model: String?) {
+    func execute(_ job: Job, spec: WorkflowSpec, inputs: [String: String], outputs: [String: String], checkout: String, commit: String?,
+                 workspace: String) throws -> (settings: String?, model: String?) {
         switch job.action {
         case .gitCheckout:
             guard let output = job.outputs.first(where: { $0.value == .volume })?.key else {
@@ -118,8 +122,35 @@ public final class LocalRunner {
             return (nil, nil)
         case .textGeneration:
             return try TextGenerationStep(job: job, inputs: inputs, outputs: outputs, defaultModel: defaultModel, log: log).run()
-        default:
-            throw RunError.unsupported(job: job.name, detail: "\(job.action.rawValue) is not supported by wf run yet (script and container steps need the sandbox, still to come)")
+        case .script, .container:
+            try ScriptStep(job: job, inputs: inputs, outputs: outputs, environment: try environment(for: job, spec: spec, checkout: checkout, commit: commit),
+                           workspace: workspace, timeout: stepTimeout, log: log).run()
+            return (nil, nil)
+        case .s3Download:
+            throw RunError.unsupported(job: job.name, detail: "s3-download@v1 is not implemented yet; put the files in a dataset (wf datasets put) and use a dataset input")
+        case .createModel, .train:
+            throw RunError.unsupported(job: job.name, detail: "\(job.action.rawValue) is not supported by wf run yet")
         }
+    }
+
+    /// defaults.env, then the job's env; context values from this run; secrets are refused
+    /// until `wf secrets` exists rather than passed empty.
+    func environment(for job: Job, spec: WorkflowSpec, checkout: String, commit: String?) throws -> [String: String] {
+        var result = [String: String]()
+        for (key, value) in spec.defaults.env.merging(job.env, uniquingKeysWith: { $1 }) {
+            switch value {
+            case .literal(let text): result[key] = text
+            case .list(let items): result[key] = items.joined(separator: " ")
+            case .context(let path):
+                switch path {
+                case "event.github.url": result[key] = checkout
+                case "event.github.ref": result[key] = commit ?? ""
+                default: throw RunError.unsupported(job: job.name, detail: "env \(key): context.\(path) is not known to wf run")
+                }
+            case .secret(let name):
+                throw RunError.unsupported(job: job.name, detail: "env \(key): secret:\(name) needs wf secrets, which is not built yet")
+            }
+        }
+        return result
     }
 }

@@ -9,7 +9,7 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Jobs run in dependency order in HOME/runs/RUN/JOB/. When every job has succeeded, each dataset output becomes a new version with provenance (repository, commit, workflow, job, run, settings and model digests); a failed run commits nothing.
 
-            This build runs git-checkout@v1 (the local checkout) and text-generation@v1; other actions are refused with a message that says so.
+            Actions: git-checkout@v1 (the local checkout), text-generation@v1 (in-process, from the repository's settings file), script@v1 and container@v1 (in a bubblewrap sandbox: system read-only, /inputs/NAME read-only, /outputs/NAME writable, private /tmp, no network; image is recorded, not pulled). Other actions are refused with a message that says so.
 
             Example: wf run .gradient/workflows/nlp-text-generation.yaml, then wf datasets cat generated-text outputs.txt
             """
@@ -21,6 +21,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run only this job and the jobs it needs.")
     var job: String?
 
+    @Option(help: "Seconds a script or container step may run before it is killed.")
+    var timeout: Double = 3600
+
     @OptionGroup var store: StoreOptions
 
     func run() throws {
@@ -28,6 +31,7 @@ struct RunCommand: ParsableCommand {
         let file = try workflow.map { URL(fileURLWithPath: $0).standardized.path } ?? defaultWorkflow(in: home)
         let checkout = enclosingCheckout(of: file) ?? home
         let runner = try LocalRunner(home: home, defaultModel: DefaultModel.folder) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        runner.stepTimeout = timeout
         let result = try runner.run(workflowFile: file, checkout: checkout, onlyJob: job)
         for version in result.versions {
             print("committed \(version.reference) (version \(version.sequence)): \(Format.count(version.files, "file")), "

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct WF: ParsableCommand {
@@ -13,4 +16,17 @@ struct WF: ParsableCommand {
         version: "0.1.0",
         subcommands: [DatasetsCommand.self, GenerateCommand.self, TokenizeCommand.self, TrainCommand.self, ValidateCommand.self, RunCommand.self, BenchCommand.self]
     )
+
+    /// Ctrl-C and SIGTERM stop wf (and, through bubblewrap's --die-with-parent, its steps)
+    /// however it was started: a parent may leave them ignored or blocked, and both survive exec.
+    static func main() {
+        signal(SIGINT, nil)   // SIG_DFL
+        signal(SIGTERM, nil)
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &signals, nil)
+        main(nil)
+    }
 }

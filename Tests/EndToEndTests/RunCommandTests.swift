@@ -163,4 +163,45 @@ import TestSupport
         let history = try WFBinary.run(["datasets", "ls", "report", "--json", "--home", home]).stdout
         #expect(history.components(separatedBy: "\"sequence\"").count == 2, "a failed run must commit nothing")
     }
+
+    /// SIGTERM during a step stops the sandboxed script with wf and commits nothing.
+    @Test(.enabled(if: RunCommandTests.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func aTerminatedRunLeavesNoVersionAndNoStep() throws {
+        let workflow = """
+            jobs:
+              slow:
+                outputs:
+                  result: {type: dataset, with: {ref: slow-result}}
+                uses: script@v1
+                with:
+                  script: |-
+                    echo started > /outputs/result/partial.txt
+                    echo started
+                    sleep 30
+            """
+        let repo = try makeRepository(workflow: workflow)
+        let home = scratch("home")
+        let process = try WFBinary.start(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home], stdoutFile: scratch("out.txt"))
+        // Wait until the script has started (its log says so), then stop wf.
+        var log: String?
+        for _ in 0..<400 where process.isRunning {
+            log = (try? FileManager.default.subpathsOfDirectory(atPath: "\(home)/runs"))?.first { $0.hasSuffix("log.txt") }
+            if let log, let text = try? String(contentsOfFile: "\(home)/runs/\(log)", encoding: .utf8), text.contains("started") { break }
+            usleep(25_000)
+        }
+        try #require(log != nil, "the step never started")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        usleep(200_000)
+        let sleeping = Process()
+        sleeping.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
+        sleeping.arguments = ["-f", "sleep 30"]
+        sleeping.standardOutput = FileHandle.nullDevice
+        try sleeping.run()
+        sleeping.waitUntilExit()
+        #expect(sleeping.terminationStatus == 1, "the sandboxed script outlived wf")
+        let listed = try WFBinary.run(["datasets", "ls", "--json", "--home", home]).stdout
+        #expect(!listed.contains("slow-result"), "a stopped run committed: \(listed)")
+    }
 }

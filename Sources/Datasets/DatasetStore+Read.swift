@@ -111,7 +111,4 @@ extension DatasetStore {
     public func blob(_ id: ObjectID) throws -> [UInt8] {
         try objects.readVerified(id)
     }
-
-    /// Where a blob's bytes live on disk (read-only), for streaming large files.
-    public func blobPath(_ id: ObjectID) -> String { objects.path(for: id) }
 }

@@ -51,6 +51,10 @@ import TestSupport
         #expect(diff.stdout.contains("changed  outputs.txt"))
         #expect(diff.stdout.contains("-and I write.\n+and I sing."))
         #expect(!diff.stdout.contains("seed.txt"))
+        let names = try wf("datasets", "diff", "generated-text~1", "generated-text", "--name-only")
+        #expect(names.stdout.contains("changed  outputs.txt") && !names.stdout.contains("@@"))
+        let tight = try wf("datasets", "diff", "generated-text~1", "generated-text", "-U", "0")
+        #expect(tight.stdout.contains("@@ -2 +2 @@") && !tight.stdout.contains(" Hello, I'm a language model,"))
 
         #expect(try wf("datasets", "tag", "generated-text~1", "baseline").status == 0)
         #expect(try wf("datasets", "cat", "generated-text:baseline", "outputs.txt").stdout.contains("write"))

@@ -35,16 +35,8 @@ import TestSupport
         """
 
     func git(_ arguments: String..., in folder: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", folder, "-c", "user.name=test", "-c", "user.email=test@localhost"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try Shell.run("git", ["-C", folder, "-c", "user.name=test", "-c", "user.email=test@localhost"] + arguments)
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A repository with the workflow, a settings file and the tiny fixture model, committed.
@@ -107,16 +99,7 @@ import TestSupport
         #expect(!listed.contains("generated-text"), "a failed run committed: \(listed)")
     }
 
-    static let sandboxWorks: Bool = {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap") else { return false }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/bwrap")
-        process.arguments = ["--ro-bind", "/", "/", "--unshare-all", "true"]
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+    static let sandboxWorks = (try? Shell.run("bwrap", ["--ro-bind", "/", "/", "--unshare-all", "true"]).status) == 0
 
     /// A script step reads its input volume, writes a dataset output, cannot write the
     /// system or reach the network, and a failing script fails the run with nothing committed.
@@ -194,13 +177,7 @@ import TestSupport
         process.waitUntilExit()
         #expect(process.terminationStatus != 0)
         usleep(200_000)
-        let sleeping = Process()
-        sleeping.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        sleeping.arguments = ["-f", "sleep 30"]
-        sleeping.standardOutput = FileHandle.nullDevice
-        try sleeping.run()
-        sleeping.waitUntilExit()
-        #expect(sleeping.terminationStatus == 1, "the sandboxed script outlived wf")
+        #expect(try Shell.run("pgrep", ["-f", "sleep 30"]).status == 1, "the sandboxed script outlived wf")
         let listed = try WFBinary.run(["datasets", "ls", "--json", "--home", home]).stdout
         #expect(!listed.contains("slow-result"), "a stopped run committed: \(listed)")
     }

@@ -30,6 +30,25 @@ import TestSupport
         #expect(generated.status == 0, "\(generated.stderr)")
     }
 
+    /// Fine-tuning starts from the model's weights and tokenizer and keeps its shape.
+    @Test func fineTunesAModelFolder() throws {
+        let corpus = try String(contentsOfFile: Fixtures.shared("corpora/tinyshakespeare.txt"), encoding: .utf8)
+        let data = try scratch.write("text.txt", String(corpus.prefix(20_000)))
+        let out = scratch("tuned")
+        let result = try WFBinary.run(["train", "--data", data, "--from", Fixtures.path("models/tiny"), "--out", out, "--context", "32",
+                                       "--batch-size", "4", "--epochs", "1", "--learning-rate", "1e-3", "--threads", "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(out)/tokenizer"), "fine-tuning must not train a tokenizer")
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("models/tiny/config.json")))) as! [String: Any]
+        let tuned = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(out)/best/config.json"))) as! [String: Any]
+        for key in ["n_layer", "n_head", "n_embd", "n_positions", "vocab_size"] {
+            #expect(original[key] as? Int == tuned[key] as? Int, "\(key)")
+        }
+        #expect(try scratch.read("tuned/best/vocab.json") == (try String(contentsOfFile: Fixtures.path("models/tiny/vocab.json"), encoding: .utf8)))
+        let weights = try Data(contentsOf: URL(fileURLWithPath: "\(out)/best/model.safetensors"))
+        #expect(weights != (try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("models/tiny/model.safetensors")))))
+    }
+
     /// A run killed after its first epoch and resumed ends with the same weights as a run
     /// that was never interrupted: optimizer state, schedule and batches all continue.
     @Test func aKilledRunResumesExactly() throws {

@@ -22,6 +22,25 @@ import TestSupport
         }
     }
 
+    /// `--dtype`: F32 weights rounded to F16 at load stay close to the reference; F16 weights
+    /// widened to F32 give the F16 reference exactly as the F16 kernels do.
+    @Test func precisionConversionsAtLoad() throws {
+        let reference = try ReferenceFile.load("tiny").input_sets[1]
+        let expected = try Fixtures.floats("models/tiny/reference/\(reference.file)")
+        func logits(_ name: String, _ precision: GPT2Weights.Precision) throws -> [Float] {
+            let loaded = try LoadedModel.load(Fixtures.path("models/\(name)"), precision: precision)
+            #expect(loaded.model.weights.layers[0].fcWeight.isHalf == (precision == .f16 || (precision == .asStored && name == "tiny-f16")))
+            let cache = loaded.model.makeCache(batch: 1, capacity: reference.inputs[0].count)
+            return loaded.model.forward(reference.inputs, cache: cache, allPositions: true)
+        }
+        let rounded = try logits("tiny", .f16)
+        let worst = zip(rounded, expected).map { abs($0 - $1) }.max()!
+        #expect(worst > 0 && worst < 1e-2, "F16 rounding moved logits by \(worst)")
+        let halfReference = try Fixtures.floats("models/tiny-f16/reference/\(reference.file)")
+        let widened = try logits("tiny-f16", .f32)
+        #expect(zip(widened, halfReference).map { abs($0 - $1) }.max()! < 1e-4)
+    }
+
     @Test func twoComputeThreadsGiveTheSameLogits() throws {
         let loaded = try LoadedModel.load(Fixtures.path("models/tiny"))
         let tokens = [[50, 47, 45, 37, 47, 26], [1, 2, 3, 4, 5, 6]]

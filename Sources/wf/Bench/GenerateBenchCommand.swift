@@ -50,9 +50,7 @@ struct GenerateBenchCommand: ParsableCommand {
         settings.batch = batch
         guard let precision = GPT2Weights.Precision(rawValue: dtype) else { throw ValidationError("--dtype is f32 or f16") }
         settings.precision = precision
-        // The checkout this binary was built in: .build/<triple>/release/wf
-        let checkout = URL(fileURLWithPath: CommandLine.executablePath).deletingLastPathComponent()
-            .appendingPathComponent("../../..").standardized
+        let checkout = CommandLine.checkoutRoot
         let script = checkout.appendingPathComponent("scripts/bench_generate_pytorch.py").path
         let tokenizer = checkout.appendingPathComponent("../shared/gpt2-tokenizer").standardized.path
         if shape == "gpt2" && FileManager.default.fileExists(atPath: tokenizer + "/vocab.json") { settings.tokenizerFolder = tokenizer }

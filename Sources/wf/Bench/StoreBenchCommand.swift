@@ -63,10 +63,3 @@ struct StoreBenchCommand: ParsableCommand {
         print(listings.render())
     }
 }
-
-extension CommandLine {
-    /// This executable, so benchmarks time the same build that runs them.
-    static var executablePath: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
-    }
-}

@@ -31,7 +31,7 @@ struct TrainBenchCommand: ParsableCommand {
             TrainingBenchmark.Shape(name: "default (4×192, batch 16, context 128)", config: defaultShape, batch: 16, context: 128, steps: defaultSteps),
             TrainingBenchmark.Shape(name: "GPT-2 124M (batch 4, context 128)", config: .gpt2Small, batch: 4, context: 128, steps: gpt2Steps),
         ]
-        let checkout = URL(fileURLWithPath: CommandLine.executablePath).deletingLastPathComponent().appendingPathComponent("../../..").standardized
+        let checkout = CommandLine.checkoutRoot
         let script = checkout.appendingPathComponent("scripts/bench_train_pytorch.py").path
         let benchmark = TrainingBenchmark(shapes: shapes, threads: threads,
                                           pytorchScript: noPytorch || !FileManager.default.fileExists(atPath: script) ? nil : script)

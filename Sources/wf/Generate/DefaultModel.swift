@@ -7,10 +7,7 @@ import Foundation
 enum DefaultModel {
     static var folder: String? {
         if let named = ProcessInfo.processInfo.environment["WF_DEFAULT_MODEL"], !named.isEmpty { return named }
-        // .build/<triple>/<configuration>/wf → the checkout root
-        let checkout = URL(fileURLWithPath: CommandLine.executablePath).deletingLastPathComponent()
-            .appendingPathComponent("../../..").standardized
-        let folder = checkout.appendingPathComponent("models/default").path
+        let folder = CommandLine.checkoutRoot.appendingPathComponent("models/default").path
         return FileManager.default.fileExists(atPath: folder + "/config.json") ? folder : nil
     }
 }

@@ -34,7 +34,7 @@ let package = Package(
         // GPT-2: tokenizer, safetensors, forward pass with a KV cache, sampling, generation.
         .target(name: "TextGeneration", dependencies: ["COpenBLAS", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
         // GPT-2 training, llm.c style: each layer's forward beside its backward, AdamW, schedules.
-        .target(name: "Training", dependencies: ["TextGeneration", "COpenBLAS"]),
+        .target(name: "Training", dependencies: ["TextGeneration", "COpenBLAS", "CKernels"]),
         // Streaming matrix kernels for decoding (AVX2/F16C with a portable fallback).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Measurements behind `wf bench`: each benchmark runs the real code paths and a reference.

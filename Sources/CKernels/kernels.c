@@ -349,3 +349,113 @@ void wf_attend_one(const float *q, const float *keys, const float *values, int s
                    float *scores, float *out) {
     (cpu_has_avx2() ? avx2_attend_one : portable_attend_one)(q, keys, values, span, d, stride, scale, scores, out);
 }
+
+// ---- GELU (tanh form) with a polynomial exponential ----------------------------------------
+// e^x = 2^n · e^r, n = round(x / ln 2), |r| ≤ ln2 / 2, e^r by Cephes' expf polynomial. x is
+// clamped to where 2^n stays a normal float; GELU only needs e^{2u} + 1 there.
+#define EXP_LOW -87.3f
+#define EXP_HIGH 88.3f
+#define GELU_K 0.7978845608028654f   /* sqrt(2 / pi) */
+
+static inline float scalar_exp(float x) {
+    x = x < EXP_LOW ? EXP_LOW : (x > EXP_HIGH ? EXP_HIGH : x);
+    float n = nearbyintf(x * 1.44269504088896341f);
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union { uint32_t i; float f; } scale = { .i = (uint32_t)((int32_t)n + 127) << 23 };
+    return p * scale.f;
+}
+
+AVX2 static inline __m256 avx2_exp(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(EXP_LOW)), _mm256_set1_ps(EXP_HIGH));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i scale = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(scale));
+}
+
+static inline float scalar_gelu(float v) {
+    float u = GELU_K * (v + 0.044715f * v * v * v);
+    return v - v / (scalar_exp(2 * u) + 1);
+}
+
+static inline float scalar_gelu_gradient(float v) {
+    float u = GELU_K * (v + 0.044715f * v * v * v);
+    float th = 1 - 2 / (scalar_exp(2 * u) + 1);
+    float du = GELU_K * (1 + 3 * 0.044715f * v * v);
+    return 0.5f * (1 + th) + 0.5f * v * (1 - th * th) * du;
+}
+
+AVX2 static void avx2_gelu(const float *x, float *out, long count) {
+    const __m256 k = _mm256_set1_ps(GELU_K), a = _mm256_set1_ps(0.044715f), one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 u = _mm256_mul_ps(k, _mm256_fmadd_ps(_mm256_mul_ps(a, v), _mm256_mul_ps(v, v), v));
+        __m256 e = avx2_exp(_mm256_mul_ps(two, u));
+        _mm256_storeu_ps(out + i, _mm256_sub_ps(v, _mm256_div_ps(v, _mm256_add_ps(e, one))));
+    }
+    for (; i < count; i++) out[i] = scalar_gelu(x[i]);
+}
+
+AVX2 static void avx2_gelu_backward(const float *x, const float *dy, float *dx, long count) {
+    const __m256 k = _mm256_set1_ps(GELU_K), a = _mm256_set1_ps(0.044715f), a3 = _mm256_set1_ps(3 * 0.044715f);
+    const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f), half = _mm256_set1_ps(0.5f);
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i), v2 = _mm256_mul_ps(v, v);
+        __m256 u = _mm256_mul_ps(k, _mm256_fmadd_ps(_mm256_mul_ps(a, v), v2, v));
+        __m256 th = _mm256_sub_ps(one, _mm256_div_ps(two, _mm256_add_ps(avx2_exp(_mm256_mul_ps(two, u)), one)));
+        __m256 du = _mm256_mul_ps(k, _mm256_fmadd_ps(a3, v2, one));
+        // 0.5 (1 + th) + 0.5 v (1 − th²) du
+        __m256 gradient = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_fnmadd_ps(th, th, one)), du,
+                                          _mm256_mul_ps(half, _mm256_add_ps(one, th)));
+        _mm256_storeu_ps(dx + i, _mm256_fmadd_ps(_mm256_loadu_ps(dy + i), gradient, _mm256_loadu_ps(dx + i)));
+    }
+    for (; i < count; i++) dx[i] += dy[i] * scalar_gelu_gradient(x[i]);
+}
+
+void wf_gelu_tanh(const float *x, float *out, long count) {
+    if (cpu_has_avx2()) { avx2_gelu(x, out, count); return; }
+    for (long i = 0; i < count; i++) out[i] = scalar_gelu(x[i]);
+}
+
+void wf_gelu_tanh_backward(const float *x, const float *dy, float *dx, long count) {
+    if (cpu_has_avx2()) { avx2_gelu_backward(x, dy, dx, count); return; }
+    for (long i = 0; i < count; i++) dx[i] += dy[i] * scalar_gelu_gradient(x[i]);
+}
+
+AVX2 static float avx2_exp_shifted_sum(const float *x, float shift, float *out, long count) {
+    const __m256 s = _mm256_set1_ps(shift);
+    __m256 sum = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 e = avx2_exp(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
+        _mm256_storeu_ps(out + i, e);
+        sum = _mm256_add_ps(sum, e);
+    }
+    float total = horizontal_sum(sum);
+    for (; i < count; i++) { out[i] = scalar_exp(x[i] - shift); total += out[i]; }
+    return total;
+}
+
+float wf_exp_shifted_sum(const float *x, float shift, float *out, long count) {
+    if (cpu_has_avx2()) return avx2_exp_shifted_sum(x, shift, out, count);
+    float total = 0;
+    for (long i = 0; i < count; i++) { out[i] = scalar_exp(x[i] - shift); total += out[i]; }
+    return total;
+}

@@ -36,16 +36,22 @@ public final class AdamW: @unchecked Sendable {
         let correction1 = 1 - pow(Double(beta1), Double(step))
         let correction2Root = (1 - pow(Double(beta2), Double(step))).squareRoot()
         let stepSize = Float(Double(learningRate) / correction1)
-        let b1 = beta1, b2 = beta2, eps = epsilon
-        for slot in layout.slots {
-            let p = parameters[slot], g = gradients[slot], m = m + slot.offset, v = v + slot.offset
-            let decay = slot.isMatrix ? 1 - learningRate * weightDecay : 1
-            for i in 0..<slot.count {
-                let gradient = g[i]
-                m[i] = b1 * m[i] + (1 - b1) * gradient
-                v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
-                let denominator = Float(Double(v[i].squareRoot()) / correction2Root) + eps
-                p[i] = p[i] * decay - stepSize * m[i] / denominator
+        let b1 = beta1, b2 = beta2, eps = epsilon, m = m, v = v
+        // Every thread takes the same share of every tensor, so one dispatch covers the lot.
+        let threads = ComputePool.ranges(layout.count, grain: 1 << 16).count
+        ComputePool.forEachPart(threads) { thread in
+            for slot in layout.slots {
+                let share = (slot.count + threads - 1) / threads
+                let start = min(slot.count, thread * share), end = min(slot.count, start + share)
+                let p = parameters[slot], g = gradients[slot], m = m + slot.offset, v = v + slot.offset
+                let decay = slot.isMatrix ? 1 - learningRate * weightDecay : 1
+                for i in start..<end {
+                    let gradient = g[i]
+                    m[i] = b1 * m[i] + (1 - b1) * gradient
+                    v[i] = b2 * v[i] + (1 - b2) * gradient * gradient
+                    let denominator = Float(Double(v[i].squareRoot()) / correction2Root) + eps
+                    p[i] = p[i] * decay - stepSize * m[i] / denominator
+                }
             }
         }
     }

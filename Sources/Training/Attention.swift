@@ -1,5 +1,6 @@
-import COpenBLAS
+import CKernels
 import Foundation
+import TextGeneration
 
 /// Causal multi-head self-attention over whole sequences (no KV cache): B sequences of T
 /// positions, C = H heads × D. Per head, each a pair of sgemm calls in both directions.
@@ -9,27 +10,23 @@ enum Attention {
     static func forward(out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
                         batch: Int, length t: Int, width c: Int, heads: Int, scale: Float) {
         let d = c / heads
-        let addresses = (out: UInt(bitPattern: out), probs: UInt(bitPattern: probs), qkv: UInt(bitPattern: qkv))
         eachHead(batch: batch, heads: heads) { b, h in
-            let out = UnsafeMutablePointer<Float>(bitPattern: addresses.out)!, probs = UnsafeMutablePointer<Float>(bitPattern: addresses.probs)!
-            let qkv = UnsafePointer<Float>(bitPattern: addresses.qkv)!
             do {
                 let q = qkv + b * t * 3 * c + h * d            // [T, D], row stride 3C
                 let k = q + c, v = q + 2 * c
                 let p = probs + (b * heads + h) * t * t        // [T, T]
                 let o = out + b * t * c + h * d                // [T, D], row stride C
-                MatrixProduct.gemm(m: t, n: t, k: d, alpha: scale, a: q, lda: 3 * c, b: k, ldb: 3 * c, transposeB: true, c: p, ldc: t)
+                MatrixProduct.gemmOnCallingThread(m: t, n: t, k: d, alpha: scale, a: q, lda: 3 * c, b: k, ldb: 3 * c, transposeB: true, c: p, ldc: t)
                 for i in 0..<t {
                     let row = p + i * t
                     var maximum = -Float.infinity
                     for j in 0...i { maximum = max(maximum, row[j]) }
-                    var sum: Float = 0
-                    for j in 0...i { let e = expf(row[j] - maximum); row[j] = e; sum += e }
+                    let sum = wf_exp_shifted_sum(row, maximum, row, i + 1)
                     let inverse = 1 / sum
                     for j in 0...i { row[j] *= inverse }
                     for j in (i + 1)..<t { row[j] = 0 }
                 }
-                MatrixProduct.gemm(m: t, n: d, k: t, a: p, lda: t, b: v, ldb: 3 * c, c: o, ldc: c)
+                MatrixProduct.gemmOnCallingThread(m: t, n: d, k: t, a: p, lda: t, b: v, ldb: 3 * c, c: o, ldc: c)
             }
         }
     }
@@ -41,10 +38,7 @@ enum Attention {
                          batch: Int, length t: Int, width c: Int, heads: Int, scale: Float) {
         let d = c / heads
         _ = scratch  // each head takes its own T·T scratch below, so heads can run in parallel
-        let addresses = (dqkv: UInt(bitPattern: dqkv), dout: UInt(bitPattern: dout), probs: UInt(bitPattern: probs), qkv: UInt(bitPattern: qkv))
         eachHead(batch: batch, heads: heads) { b, h in
-            let dqkv = UnsafeMutablePointer<Float>(bitPattern: addresses.dqkv)!, dout = UnsafePointer<Float>(bitPattern: addresses.dout)!
-            let probs = UnsafePointer<Float>(bitPattern: addresses.probs)!, qkv = UnsafePointer<Float>(bitPattern: addresses.qkv)!
             let ds = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
             defer { ds.deallocate() }
             do {
@@ -52,8 +46,8 @@ enum Attention {
                 let dq = dqkv + b * t * 3 * c + h * d, dk = dq + c, dv = dq + 2 * c
                 let p = probs + (b * heads + h) * t * t
                 let dout = dout + b * t * c + h * d
-                MatrixProduct.gemm(m: t, n: t, k: d, a: dout, lda: c, b: v, ldb: 3 * c, transposeB: true, c: ds, ldc: t)
-                MatrixProduct.gemm(m: t, n: d, k: t, a: p, lda: t, transposeA: true, b: dout, ldb: c, beta: 1, c: dv, ldc: 3 * c)
+                MatrixProduct.gemmOnCallingThread(m: t, n: t, k: d, a: dout, lda: c, b: v, ldb: 3 * c, transposeB: true, c: ds, ldc: t)
+                MatrixProduct.gemmOnCallingThread(m: t, n: d, k: t, a: p, lda: t, transposeA: true, b: dout, ldb: c, beta: 1, c: dv, ldc: 3 * c)
                 for i in 0..<t {
                     let pr = p + i * t, dr = ds + i * t
                     var dot: Float = 0
@@ -61,23 +55,15 @@ enum Attention {
                     for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) }
                     for j in (i + 1)..<t { dr[j] = 0 }
                 }
-                MatrixProduct.gemm(m: t, n: d, k: t, alpha: scale, a: ds, lda: t, b: k, ldb: 3 * c, beta: 1, c: dq, ldc: 3 * c)
-                MatrixProduct.gemm(m: t, n: d, k: t, alpha: scale, a: ds, lda: t, transposeA: true, b: q, ldb: 3 * c, beta: 1, c: dk, ldc: 3 * c)
+                MatrixProduct.gemmOnCallingThread(m: t, n: d, k: t, alpha: scale, a: ds, lda: t, b: k, ldb: 3 * c, beta: 1, c: dq, ldc: 3 * c)
+                MatrixProduct.gemmOnCallingThread(m: t, n: d, k: t, alpha: scale, a: ds, lda: t, transposeA: true, b: q, ldb: 3 * c, beta: 1, c: dk, ldc: 3 * c)
             }
         }
     }
 
-    /// Runs `body(b, h)` for every sequence and head, spread over the compute threads, with
-    /// OpenBLAS single-threaded meanwhile: these T×T and T×D products are too small to share,
-    /// and waking OpenBLAS's workers for each of them cost more than the products.
-    private static func eachHead(batch: Int, heads: Int, _ body: @escaping @Sendable (Int, Int) -> Void) {
-        let threads = Int(openblas_get_num_threads())
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(threads)) }
-        if threads == 1 {
-            for index in 0..<(batch * heads) { body(index / heads, index % heads) }
-            return
-        }
-        DispatchQueue.concurrentPerform(iterations: batch * heads) { index in body(index / heads, index % heads) }
+    /// Runs `body(b, h)` for every sequence and head, spread over the compute threads: these
+    /// T×T and T×D products are too small to split, so the heads run side by side instead.
+    private static func eachHead(batch: Int, heads: Int, _ body: (Int, Int) -> Void) {
+        ComputePool.forEachPart(batch * heads) { index in body(index / heads, index % heads) }
     }
 }

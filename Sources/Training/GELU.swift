@@ -1,27 +1,22 @@
-import Foundation
+import CKernels
+import TextGeneration
 
-/// GELU, tanh form (`gelu_new`): 0.5 x (1 + tanh u), u = √(2/π) (x + 0.044715 x³).
+/// GELU, tanh form (`gelu_new`): 0.5 x (1 + tanh u), u = √(2/π) (x + 0.044715 x³), through the
+/// vectorised kernels of CKernels.
 enum GELU {
-    static let k = Float((2 / Double.pi).squareRoot())
-
-    /// out [N] = gelu(inp), computed as x − x / (e^{2u} + 1): the same value and the same
-    /// formula as the inference kernel, so training and inference logits agree bit for bit here.
+    /// out [N] = gelu(inp), computed as x − x / (e^{2u} + 1): the same kernel as inference, so
+    /// training and inference logits agree bit for bit.
     static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let x = inp[i]
-            let u = k * (x + 0.044715 * x * x * x)
-            out[i] = x - x / (expf(2 * u) + 1)
+        ComputePool.forEachRange(count, grain: 1 << 14, alignment: 8) { part in
+            wf_gelu_tanh(inp + part.lowerBound, out + part.lowerBound, part.count)
         }
     }
 
-    /// dinp [N] += dout · gelu′(inp), gelu′ = 0.5 (1 + tanh u) + 0.5 x (1 − tanh² u) · u′.
+    /// dinp [N] += dout · gelu′(inp), gelu′ = 0.5 (1 + tanh u) + 0.5 x (1 − tanh² u) · u′, with
+    /// tanh u = 1 − 2 / (e^{2u} + 1) through the same exponential as forward.
     static func backward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, dout: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let x = inp[i]
-            let u = k * (x + 0.044715 * x * x * x)
-            let th = 1 - 2 / (expf(2 * u) + 1)  // tanh u, through expf as in forward: a third of tanhf's cost
-            let du = k * (1 + 3 * 0.044715 * x * x)
-            dinp[i] += dout[i] * (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * du)
+        ComputePool.forEachRange(count, grain: 1 << 14, alignment: 8) { part in
+            wf_gelu_tanh_backward(inp + part.lowerBound, dout + part.lowerBound, dinp + part.lowerBound, part.count)
         }
     }
 }

@@ -18,16 +18,30 @@ public final class GPT2Gradients: @unchecked Sendable {
 
     public subscript(slot: ParameterLayout.Slot) -> UnsafeMutablePointer<Float> { values + slot.offset }
 
-    public func zero() { values.update(repeating: 0, count: count) }
+    public func zero() {
+        let values = values
+        ComputePool.forEachRange(count, grain: 1 << 16) { part in (values + part.lowerBound).update(repeating: 0, count: part.count) }
+    }
 
     /// Multiplies every gradient by `factor` (the 1/steps of accumulation, the clipping coefficient).
-    public func scale(by factor: Float) { for i in 0..<count { values[i] *= factor } }
+    public func scale(by factor: Float) {
+        let values = values
+        ComputePool.forEachRange(count, grain: 1 << 16) { part in for i in part { values[i] *= factor } }
+    }
 
-    /// √Σ g², accumulated in Double so the norm of millions of floats keeps its digits.
+    /// √Σ g², accumulated in Double so the norm of millions of floats keeps its digits; each
+    /// thread sums its own stretch and the partial sums are added in order.
     public func globalNorm() -> Double {
-        var sum = 0.0
-        for i in 0..<count { let g = Double(values[i]); sum += g * g }
-        return sum.squareRoot()
+        let values = values, parts = ComputePool.ranges(count, grain: 1 << 16)
+        var sums = [Double](repeating: 0, count: parts.count)
+        sums.withUnsafeMutableBufferPointer { sums in
+            ComputePool.forEachPart(parts.count) { index in
+                var sum = 0.0
+                for i in parts[index] { let g = Double(values[i]); sum += g * g }
+                sums[index] = sum
+            }
+        }
+        return sums.reduce(0, +).squareRoot()
     }
 
     /// Clips to `maxNorm` the way `torch.nn.utils.clip_grad_norm_` does: scales by

@@ -39,6 +39,12 @@ public final class GPT2Training: @unchecked Sendable {
         forwardDone = false
         tokens = flatInputs
         self.targets = flatTargets
+        // Every product is split over the compute threads here, each part one single-threaded
+        // sgemm: OpenBLAS's own workers would spin for the same cores (see ComputePool).
+        return BLAS.withLibraryThreads(1) { forwardPass(batch: b, length: t) }
+    }
+
+    private func forwardPass(batch b: Int, length t: Int) -> Float {
         if let activations, activations.fits(batch: b, length: t) {
             activations.batch = b
             activations.length = t
@@ -46,7 +52,7 @@ public final class GPT2Training: @unchecked Sendable {
             self.activations = GPT2Activations(config: config, batch: b, length: t)
         }
         let a = activations!, p = parameters, layout = parameters.layout
-        let n = b * t, c = config.embedding, inner = config.inner, eps = config.layerNormEpsilon
+        let n = b * t, c = config.embedding, inner = config.inner, eps = config.layerNormEpsilon, v = config.vocabulary
 
         Embedding.forward(out: a.encoded, tokens: tokens, wte: p[layout.tokenEmbedding], wpe: p[layout.positionEmbedding],
                           batch: b, length: t, width: c)
@@ -61,7 +67,7 @@ public final class GPT2Training: @unchecked Sendable {
                               scale: attentionScale(layer: index))
             Linear.forward(out: l.residual2, inp: l.attended, weight: p[slots.projectionWeight], bias: p[slots.projectionBias],
                            rows: n, inputs: c, outputs: c)
-            for i in 0..<(n * c) { l.residual2[i] += residual[i] }
+            addResidual(residual, into: l.residual2, count: n * c)
             // MLP block: residual3 = residual2 + GELU(LN2(residual2) × W_fc + b) × W_proj + b.
             LayerNorm.forward(out: l.ln2, mean: l.ln2Mean, rstd: l.ln2Rstd, inp: l.residual2, weight: p[slots.ln2Weight],
                               bias: p[slots.ln2Bias], rows: n, width: c, epsilon: eps)
@@ -69,7 +75,7 @@ public final class GPT2Training: @unchecked Sendable {
             GELU.forward(out: l.fcGelu, inp: l.fc, count: n * inner)
             Linear.forward(out: l.residual3, inp: l.fcGelu, weight: p[slots.mlpProjectionWeight], bias: p[slots.mlpProjectionBias],
                            rows: n, inputs: inner, outputs: c)
-            for i in 0..<(n * c) { l.residual3[i] += l.residual2[i] }
+            addResidual(l.residual2, into: l.residual3, count: n * c)
         }
         let last = a.layers.last?.residual3 ?? a.encoded
         LayerNorm.forward(out: a.lnf, mean: a.lnfMean, rstd: a.lnfRstd, inp: last, weight: p[layout.finalNormWeight],
@@ -82,6 +88,10 @@ public final class GPT2Training: @unchecked Sendable {
     /// Adds the gradients of the last forward pass's mean loss into `gradients`.
     public func backward() {
         precondition(forwardDone, "backward needs a forward pass first")
+        BLAS.withLibraryThreads(1) { backwardPass() }
+    }
+
+    private func backwardPass() {
         let a = activations!, p = parameters, g = gradients, layout = parameters.layout
         let b = a.batch, t = a.length, n = b * t, c = config.embedding, inner = config.inner, v = config.vocabulary
 
@@ -123,6 +133,11 @@ public final class GPT2Training: @unchecked Sendable {
         }
         Embedding.backward(dwte: g[layout.tokenEmbedding], dwpe: g[layout.positionEmbedding], dout: a.dResidual, tokens: tokens,
                            batch: b, length: t, width: c)
+    }
+
+    /// y [N] += x [N], the residual connections.
+    private func addResidual(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        ComputePool.forEachRange(count, grain: 4096) { part in for i in part { y[i] += x[i] } }
     }
 
     /// 1/√D, divided by the layer number when the config asks (`scale_attn_by_inverse_layer_idx`).

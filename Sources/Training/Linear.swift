@@ -1,3 +1,5 @@
+import TextGeneration
+
 /// Matrix products with Hugging Face's Conv1D layout (weight [in, out], so y = x × W + b),
 /// and the tied head, which reads `wte` [V, C] transposed.
 enum Linear {
@@ -6,9 +8,11 @@ enum Linear {
                         bias: UnsafePointer<Float>?, rows n: Int, inputs ic: Int, outputs oc: Int) {
         MatrixProduct.gemm(m: n, n: oc, k: ic, a: inp, lda: ic, b: weight, ldb: oc, c: out, ldc: oc)
         guard let bias else { return }
-        for r in 0..<n {
-            let row = out + r * oc
-            for j in 0..<oc { row[j] += bias[j] }
+        ComputePool.forEachRange(n, grain: 16) { rows in
+            for r in rows {
+                let row = out + r * oc
+                for j in 0..<oc { row[j] += bias[j] }
+            }
         }
     }
 
@@ -19,9 +23,12 @@ enum Linear {
         MatrixProduct.gemm(m: n, n: ic, k: oc, a: dout, lda: oc, b: weight, ldb: oc, transposeB: true, beta: 1, c: dinp, ldc: ic)
         MatrixProduct.gemm(m: ic, n: oc, k: n, a: inp, lda: ic, transposeA: true, b: dout, ldb: oc, beta: 1, c: dweight, ldc: oc)
         guard let dbias else { return }
-        for r in 0..<n {
-            let row = dout + r * oc
-            for j in 0..<oc { dbias[j] += row[j] }
+        // Threads split the columns, so each dbias element has one writer.
+        ComputePool.forEachRange(oc, grain: 64, alignment: 16) { columns in
+            for r in 0..<n {
+                let row = dout + r * oc
+                for j in columns { dbias[j] += row[j] }
+            }
         }
     }
 

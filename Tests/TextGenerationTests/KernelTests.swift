@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import Testing
 @testable import TextGeneration
 
@@ -79,5 +80,30 @@ import Testing
             }
         }
         wf_kernels_force_portable(0)
+    }
+}
+
+/// The vectorised GELU and its gradient against the tanh formula in Double, on both paths
+/// (in the serialized suite, as the portable switch is global).
+extension KernelTests {
+    static let geluInputs: [Float] = (0..<4003).map { Float($0) / 200 - 10 }   // −10 … 10, a ragged tail
+
+    @Test(arguments: [false, true])
+    func geluMatchesTheFormula(portable: Bool) {
+        wf_kernels_force_portable(portable ? 1 : 0)
+        defer { wf_kernels_force_portable(0) }
+        var out = [Float](repeating: .nan, count: Self.geluInputs.count)
+        wf_gelu_tanh(Self.geluInputs, &out, Self.geluInputs.count)
+        var dx = [Float](repeating: 1, count: Self.geluInputs.count)
+        let dy = Self.geluInputs.map { _ in Float(0.5) }
+        wf_gelu_tanh_backward(Self.geluInputs, dy, &dx, Self.geluInputs.count)
+        let k = (2 / Double.pi).squareRoot()
+        for (i, x) in Self.geluInputs.map(Double.init).enumerated() {
+            let u = k * (x + 0.044715 * x * x * x), th = tanh(u)
+            let gelu = 0.5 * x * (1 + th)
+            let gradient = 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * k * (1 + 3 * 0.044715 * x * x)
+            #expect(abs(Double(out[i]) - gelu) <= 2e-6 * max(1, abs(gelu)), "gelu(\(x))")
+            #expect(abs(Double(dx[i]) - (1 + 0.5 * gradient)) <= 2e-6, "gelu′(\(x))")
+        }
     }
 }

@@ -29,6 +29,15 @@ void wf_attend_one(const float *q, const float *keys, const float *values, int s
 // Sum of count floats, streaming (the memory-bandwidth probe of `wf bench generate`).
 float wf_sum_f32(const float *values, long count);
 
+// GELU, tanh form, as x - x / (e^{2u} + 1), u = sqrt(2/pi) (x + 0.044715 x^3): out[i] = gelu(x[i])
+// (out may be x). The exponential is a degree-6 polynomial good to about 1 ulp, vectorised.
+void wf_gelu_tanh(const float *x, float *out, long count);
+// dx[i] += dy[i] * gelu'(x[i]), the same exponential.
+void wf_gelu_tanh_backward(const float *x, const float *dy, float *dx, long count);
+
+// out[i] = e^(x[i] - shift) (out may be x), the softmax numerators; returns their sum.
+float wf_exp_shifted_sum(const float *x, float shift, float *out, long count);
+
 // Tests: 1 makes every kernel take its portable path, 0 restores the CPU's best.
 void wf_kernels_force_portable(int portable);
 

@@ -27,5 +27,18 @@ public enum BLAS {
         openblas_set_num_threads(Int32(threads))
     }
 
-    nonisolated(unsafe) static var threads = 1
+    /// The compute threads set by `setThreads`.
+    public private(set) nonisolated(unsafe) static var threads = 1
+
+    /// Runs `body` with OpenBLAS using `count` threads of its own, then restores the setting.
+    /// Training holds it to one and splits each product over `ComputePool` instead.
+    public static func withLibraryThreads<Result>(_ count: Int, _ body: () throws -> Result) rethrows -> Result {
+        let saved = openblas_get_num_threads()
+        openblas_set_num_threads(Int32(count))
+        defer { openblas_set_num_threads(saved) }
+        return try body()
+    }
+
+    /// The OpenBLAS core in use, as `Haswell` or `SkylakeX`.
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 }

@@ -30,16 +30,12 @@ enum MatrixMultiply {
         let chunk = (k + threads - 1) / threads
         if scratch.count < (threads - 1) * m * n { scratch = [Float](repeating: 0, count: (threads - 1) * m * n) }
         scratch.withUnsafeMutableBufferPointer { partials in
-            let partialsAddress = UInt(bitPattern: partials.baseAddress!), yAddress = UInt(bitPattern: y)
-            withoutActuallyEscaping(band) { band in
-                let call = UnsafeSendable(band)
-                DispatchQueue.concurrentPerform(iterations: threads) { index in
-                    let k0 = index * chunk, k1 = min(k, k0 + chunk)
-                    if index == 0 {
-                        call.value(k0, k1, UnsafeMutablePointer<Float>(bitPattern: yAddress)!, ldy)
-                    } else {
-                        call.value(k0, k1, UnsafeMutablePointer<Float>(bitPattern: partialsAddress)! + (index - 1) * m * n, n)
-                    }
+            ComputePool.forEachPart(threads) { index in
+                let k0 = index * chunk, k1 = min(k, k0 + chunk)
+                if index == 0 {
+                    band(k0, k1, into: y, ldo: ldy)
+                } else {
+                    band(k0, k1, into: partials.baseAddress! + (index - 1) * m * n, ldo: n)
                 }
             }
             for index in 1..<threads {
@@ -65,23 +61,8 @@ enum MatrixMultiply {
         }
     }
 
-    /// Runs `body` on column ranges (multiples of 16) on `BLAS.threads` threads.
+    /// Runs `body` on column ranges (multiples of 16, at least 64 columns each) on the compute threads.
     private static func split(columns n: Int, _ body: (Int, Int) -> Void) {
-        let threads = min(BLAS.threads, max(1, n / 64))
-        if threads == 1 { body(0, n); return }
-        let chunk = (n / threads + 15) / 16 * 16
-        withoutActuallyEscaping(body) { body in
-            let call = UnsafeSendable(body)
-            DispatchQueue.concurrentPerform(iterations: threads) { index in
-                let start = index * chunk, end = index == threads - 1 ? n : min(n, start + chunk)
-                if start < end { call.value(start, end) }
-            }
-        }
+        ComputePool.forEachRange(n, grain: 64, alignment: 16) { body($0.lowerBound, $0.upperBound) }
     }
-}
-
-/// Hands a non-Sendable value to concurrentPerform's workers, which finish before it returns.
-struct UnsafeSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

@@ -59,7 +59,7 @@ struct GenerateBenchCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: work) }
         let result = try GenerationBenchmark(settings: settings).run { FileHandle.standardError.write(Data(("bench: " + $0 + "\n").utf8)) }
         if json { return try JSONOutput.print(result) }
-        print("GPT-2 \(shape) shape, \(result.settings); \(Format.bytes(result.weightBytes)) read per decode step")
+        print("GPT-2 \(shape) shape, \(result.settings), OpenBLAS \(BLAS.coreName) kernels; \(Format.bytes(result.weightBytes)) read per decode step")
         var table = Table(headers: ["FIGURE", "WF", "PYTORCH", "WF/PYTORCH"], rightAligned: [1, 2, 3])
         func row(_ name: String, _ value: (GenerationBenchmark.Figures) -> Double, places: Int, higherIsBetter: Bool = true) {
             let mine = value(result.wf)

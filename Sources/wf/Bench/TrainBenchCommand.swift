@@ -46,7 +46,7 @@ struct TrainBenchCommand: ParsableCommand {
                           Format.decimal(Double(figure.wfPeakRSSBytes) / 1e6, places: 0),
                           figure.pytorchPeakRSSBytes.map { Format.decimal(Double($0) / 1e6, places: 0) } ?? "-"])
         }
-        print("\(threads) threads, F32")
+        print("\(threads) threads, F32, OpenBLAS \(BLAS.coreName) kernels")
         print(table.render())
         for figure in figures { if let note = figure.pytorchNote { print("PyTorch (\(figure.shape)): \(note)") } }
     }

@@ -18,6 +18,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case corruptObject(id: String, detail: String)
     case missingObject(id: String, neededBy: String)
     case indexUnavailable(path: String, detail: String)
+    case unknownRun(String)
+    case ambiguousRun(String, candidates: [String])
     case io(path: String, operation: String, errno: Int32)
 
     public var description: String {
@@ -55,6 +57,10 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             return "object \(id.prefix(12)) needed by \(neededBy) is missing; run `wf datasets verify`"
         case .indexUnavailable(let path, let detail):
             return "cannot open the dataset index \(path): \(detail); run `wf datasets verify --repair` to rebuild it"
+        case .unknownRun(let id):
+            return "no run \(quoted(id)); `wf runs ls` lists the runs in this store"
+        case .ambiguousRun(let id, let candidates):
+            return "\(quoted(id)) matches several runs (\(candidates.prefix(4).joined(separator: ", "))); give more of the id"
         case .io(let path, let operation, let code):
             return "\(operation) \(path) failed: \(String(cString: strerror(code)))"
         }

@@ -4,14 +4,19 @@ import GRDB
 /// It makes listing fast; it holds nothing the records lack, so `verify --repair` can
 /// rebuild it from `records/` and `objects/` alone.
 ///
-/// Schema (user_version 1):
+/// Schema (user_version 2):
 ///
 ///     datasets(name PK, head, versions, files, bytes, updated_ms)
 ///     versions(id PK, dataset, seq, parent, tree, created_ms, message, files, bytes,
 ///              provenance JSON, UNIQUE(dataset, seq))
 ///     tags(dataset, tag, version, record, created_ms, PK(dataset, tag))
+///     runs(id PK, workflow, repository, commit_id, trigger, status, started_ms, finished_ms,
+///          summary, pid, inputs JSON)                                  (since version 2)
+///     run_jobs(run, job, action, status, started_ms, finished_ms, detail, log, outputs JSON,
+///              PK(run, job))                                           (since version 2)
 ///
-/// `UNIQUE(dataset, seq)` is what keeps each history a single line when writers race.
+/// `UNIQUE(dataset, seq)` is what keeps each history a single line when writers race. The
+/// run tables are the one part the records cannot rebuild: they are the log of what ran.
 final class DatasetIndex: Sendable {
     let path: String
     let queue: DatabaseQueue
@@ -28,10 +33,10 @@ final class DatasetIndex: Sendable {
             queue = try DatabaseQueue(path: path, configuration: config)
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    if try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 < 1 {
-                        try db.execute(sql: DatasetIndex.schema)
-                        try db.execute(sql: "PRAGMA user_version = 1")
-                    }
+                    let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                    if version < 1 { try db.execute(sql: DatasetIndex.schema) }
+                    if version < 2 { try db.execute(sql: DatasetIndex.runSchema) }
+                    if version < 2 { try db.execute(sql: "PRAGMA user_version = 2") }
                     return .commit
                 }
             }
@@ -52,6 +57,18 @@ final class DatasetIndex: Sendable {
         CREATE TABLE IF NOT EXISTS tags(
             dataset TEXT NOT NULL, tag TEXT NOT NULL, version TEXT NOT NULL, record TEXT NOT NULL,
             created_ms INTEGER NOT NULL, PRIMARY KEY(dataset, tag));
+        """
+
+    static let runSchema = """
+        CREATE TABLE IF NOT EXISTS runs(
+            id TEXT PRIMARY KEY, workflow TEXT NOT NULL, repository TEXT NOT NULL, commit_id TEXT,
+            trigger TEXT NOT NULL, status TEXT NOT NULL, started_ms INTEGER NOT NULL, finished_ms INTEGER,
+            summary TEXT, pid INTEGER NOT NULL, inputs TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS runs_by_start ON runs(started_ms);
+        CREATE TABLE IF NOT EXISTS run_jobs(
+            run TEXT NOT NULL, job TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL,
+            started_ms INTEGER, finished_ms INTEGER, detail TEXT, log TEXT, outputs TEXT NOT NULL,
+            PRIMARY KEY(run, job));
         """
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: other processes' writers wait on the

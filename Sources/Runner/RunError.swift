@@ -3,14 +3,21 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
     case unsupported(job: String, detail: String)
     case badSettings(file: String, detail: String)
     case missingInput(job: String, input: String, detail: String)
+    case badInput(name: String, detail: String)
     case failed(job: String, detail: String)
+    /// The run ended with failed or skipped jobs, one line each.
+    case runFailed(run: String, failures: [String])
 
     public var description: String {
         switch self {
         case .unsupported(let job, let detail): return "job \(job): \(detail)"
         case .badSettings(let file, let detail): return "settings file \(file): \(detail)"
         case .missingInput(let job, let input, let detail): return "job \(job), input \(input): \(detail)"
+        case .badInput(let name, let detail): return "workflow input \(name): \(detail)"
         case .failed(let job, let detail): return "job \(job) failed: \(detail)"
+        case .runFailed(let run, let failures):
+            return "\(run) failed; nothing was committed:\n" + failures.map { "  - " + $0 }.joined(separator: "\n")
+                + "\n(`wf runs show \(run)` shows the run; `wf runs logs \(run)` its logs)"
         }
     }
 }

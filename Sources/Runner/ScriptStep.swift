@@ -6,30 +6,72 @@ import Workflows
 /// `/outputs/NAME` writable, a private `/tmp`, no network, its own process tree, killed when
 /// wf dies or the timeout passes. `image:` is recorded, not pulled: the step runs on this
 /// machine's system. Output streams to the terminal and to `log.txt` in the job's folder.
+/// With `--no-sandbox` the script runs directly, with `INPUTS_DIR` and `OUTPUTS_DIR` set
+/// instead of the mounts (and `/inputs/NAME` in the script left to the user).
 struct ScriptStep {
-    let job: Job
-    let inputs: [String: String]
-    let outputs: [String: String]
-    let environment: [String: String]
-    let workspace: String
-    let timeout: TimeInterval
-    let log: (String) -> Void
+    let context: StepContext
+    var job: Job { context.job }
 
     static var sandboxPath: String? {
         ["/usr/bin/bwrap", "/bin/bwrap", "/usr/local/bin/bwrap"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     func run() throws {
-        guard let bwrap = ScriptStep.sandboxPath else {
-            throw RunError.unsupported(job: job.name, detail: "\(job.action.rawValue) runs in a bubblewrap sandbox, and bwrap is missing; install it (apt-get install bubblewrap)")
-        }
         let command = try commandLine()
         if case .literal(let image)? = job.with["image"] {
-            log("  image \(image) is recorded, not pulled: the step runs on this machine's system in a sandbox")
+            context.log.line("image \(image) is recorded, not pulled: the step runs on this machine's system\(context.options.sandbox ? " in a sandbox" : "")")
         }
+        let process = Process()
+        if context.options.sandbox {
+            guard let bwrap = ScriptStep.sandboxPath else {
+                throw RunError.unsupported(job: job.name, detail: "\(job.action.rawValue) runs in a bubblewrap sandbox, and bwrap is missing; install it (apt-get install bubblewrap), or pass --no-sandbox to run steps unconfined")
+            }
+            process.executableURL = URL(fileURLWithPath: bwrap)
+            process.arguments = sandboxArguments() + command
+            // The environment goes through bwrap's own, not its arguments, so secret values
+            // never show in the process list.
+            process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp"].merging(context.environment) { $1 }
+        } else {
+            context.log.line("running without a sandbox (--no-sandbox): the script sees and can change this machine")
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst())
+            process.currentDirectoryURL = URL(fileURLWithPath: context.workspace)
+            var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": context.workspace,
+                               "INPUTS_DIR": "\(context.workspace)/inputs", "OUTPUTS_DIR": "\(context.workspace)/outputs"]
+            environment.merge(context.environment) { $1 }
+            process.environment = environment
+        }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let timeout = context.options.stepTimeout
+        let timer = DispatchSource.makeTimerSource()
+        timer.schedule(deadline: .now() + timeout)
+        timer.setEventHandler { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        timer.resume()
+        defer { timer.cancel() }
+        while true {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            context.log.write(chunk)
+        }
+        context.log.finish()
+        process.waitUntilExit()
+        if process.terminationReason == .uncaughtSignal {
+            throw RunError.failed(job: job.name, detail: "killed after \(Int(timeout)) s (the step timeout); see \(context.log.path)")
+        }
+        guard process.terminationStatus == 0 else {
+            throw RunError.failed(job: job.name, detail: "the script exited with status \(process.terminationStatus); see \(context.log.path)")
+        }
+    }
+
+    /// bubblewrap's arguments: a fresh namespace of everything, the system read-only, the
+    /// inputs read-only and the outputs writable at /inputs/NAME and /outputs/NAME.
+    func sandboxArguments() -> [String] {
         var arguments = ["--unshare-all", "--die-with-parent", "--new-session", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-                         "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc", "--dir", "/inputs", "--dir", "/outputs", "--chdir", "/tmp",
-                         "--clearenv", "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "HOME", "/tmp"]
+                         "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc", "--dir", "/inputs", "--dir", "/outputs", "--chdir", "/tmp"]
         // Merged-/usr systems link these into /usr; others have them as folders.
         for name in ["bin", "sbin", "lib", "lib32", "lib64"] {
             let path = "/" + name
@@ -39,49 +81,9 @@ struct ScriptStep {
                 arguments += ["--ro-bind", path, path]
             }
         }
-        for (name, folder) in inputs.sorted(by: { $0.key < $1.key }) { arguments += ["--ro-bind", folder, "/inputs/\(name)"] }
-        for (name, folder) in outputs.sorted(by: { $0.key < $1.key }) { arguments += ["--bind", folder, "/outputs/\(name)"] }
-        for (key, value) in environment.sorted(by: { $0.key < $1.key }) { arguments += ["--setenv", key, value] }
-        arguments += command
-
-        try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
-        let logPath = "\(workspace)/log.txt"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let logFile = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        defer { try? logFile.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: bwrap)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let deadline = DispatchTime.now() + timeout
-        let timer = DispatchSource.makeTimerSource()
-        timer.schedule(deadline: deadline)
-        timer.setEventHandler { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        timer.resume()
-        defer { timer.cancel() }
-        let prefix = Data("  [\(job.name)] ".utf8)
-        var pending = Data()
-        while true {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            logFile.write(chunk)
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: 0x0A) {
-                FileHandle.standardError.write(prefix + pending[pending.startIndex...newline])
-                pending.removeSubrange(pending.startIndex...newline)
-            }
-        }
-        if !pending.isEmpty { FileHandle.standardError.write(prefix + pending + Data("\n".utf8)) }
-        process.waitUntilExit()
-        if process.terminationReason == .uncaughtSignal {
-            throw RunError.failed(job: job.name, detail: "killed after \(Int(timeout)) s (the step timeout); see \(logPath)")
-        }
-        guard process.terminationStatus == 0 else {
-            throw RunError.failed(job: job.name, detail: "the script exited with status \(process.terminationStatus); see \(logPath)")
-        }
+        for (name, path) in context.inputs.sorted(by: { $0.key < $1.key }) { arguments += ["--ro-bind", path, "/inputs/\(name)"] }
+        for (name, path) in context.outputs.sorted(by: { $0.key < $1.key }) { arguments += ["--bind", path, "/outputs/\(name)"] }
+        return arguments
     }
 
     /// `/bin/sh -e -c SCRIPT` for script@v1; COMMAND ARGS… for container@v1.

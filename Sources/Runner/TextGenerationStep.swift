@@ -9,13 +9,12 @@ import Workflows
 /// `outputs.txt` (the sequences, readable) plus `outputs.json` (texts, token ids, settings,
 /// model digest) written into the job's dataset output.
 struct TextGenerationStep {
-    let job: Job
-    let inputs: [String: String]
-    let outputs: [String: String]
-    let defaultModel: String?
-    let log: (String) -> Void
+    let context: StepContext
+    var job: Job { context.job }
+    var inputs: [String: String] { context.inputs }
+    var outputs: [String: String] { context.outputs }
 
-    func run() throws -> (settings: String?, model: String?) {
+    func run() throws -> StepResult {
         guard let output = job.outputs.first(where: { if case .dataset = $0.value { return true } else { return false } })?.key else {
             throw RunError.unsupported(job: job.name, detail: "text-generation@v1 needs a dataset output for outputs.txt")
         }
@@ -43,7 +42,7 @@ struct TextGenerationStep {
         let modelFolder = try resolveModel(file.model, root: settingsRoot)
         let loaded = try LoadedModel.load(modelFolder)
         let prompt = loaded.tokenizer.encode(file.prompt)
-        log("  model \(loaded.folder), prompt \(prompt.count) tokens, \(file.settings.numReturnSequences) sequences, seed \(file.settings.seed)")
+        context.log.line("model \(loaded.folder), prompt \(prompt.count) tokens, \(file.settings.numReturnSequences) sequences, seed \(file.settings.seed)")
         let start = Date()
         let sequences = try loaded.generator.generate(promptIDs: prompt, settings: file.settings)
         let seconds = Date().timeIntervalSince(start)
@@ -59,26 +58,31 @@ struct TextGenerationStep {
         ]
         // No timings here: they vary run to run, and equal settings and seed must give an
         // equal tree id. The log shows them.
-        log("  generated in \(String(format: "%.2f", seconds)) s")
+        context.log.line("generated in \(String(format: "%.2f", seconds)) s")
         try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
             .write(to: URL(fileURLWithPath: "\(folder)/outputs.json"))
-        return (settingsDigest, modelDigest)
+        return StepResult(settingsDigest: settingsDigest, modelDigest: modelDigest)
     }
 
     /// `INPUT/PATH` → (the input's folder, the file).
     func locate(_ path: String) throws -> (String, String) {
-        let parts = path.split(separator: "/", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let folder = inputs[parts[0]], !parts[1].split(separator: "/").contains("..") else {
-            throw RunError.missingInput(job: job.name, input: "settings",
-                                        detail: "\(path) must be INPUT/PATH with INPUT one of \(inputs.keys.sorted().joined(separator: ", "))")
-        }
-        return (folder, "\(folder)/\(parts[1])")
+        let file = try context.inputPath(path, key: "settings")
+        return (inputs[String(path.split(separator: "/")[0])]!, file)
     }
 
+    /// The model folder: a folder inside the settings' input, a job input holding a model
+    /// (`INPUT` or `INPUT/PATH`, such as a train@v1 output), a folder or hub id, else the default.
     func resolveModel(_ model: String?, root: String?) throws -> String {
         guard let model else {
-            guard let defaultModel else { throw RunError.badSettings(file: "settings", detail: "no model named and no default model") }
+            guard let defaultModel = context.defaultModel else { throw RunError.badSettings(file: "settings", detail: "no model named and no default model") }
             return defaultModel
+        }
+        if let first = model.split(separator: "/").first, inputs[String(first)] != nil {
+            let folder = try context.inputPath(model, key: "model")
+            guard FileManager.default.fileExists(atPath: "\(folder)/config.json") else {
+                throw RunError.missingInput(job: job.name, input: "model", detail: "\(model) holds no model (no config.json)")
+            }
+            return folder
         }
         if let root, !model.hasPrefix("/"), !model.split(separator: "/").contains(".."),
            FileManager.default.fileExists(atPath: "\(root)/\(model)/config.json") {

@@ -34,23 +34,9 @@ import TestSupport
               settings: repo/settings.json
         """
 
-    func git(_ arguments: String..., in folder: String) throws -> String {
-        try Shell.run("git", ["-C", folder, "-c", "user.name=test", "-c", "user.email=test@localhost"] + arguments)
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// A repository with the workflow, a settings file and the tiny fixture model, committed.
-    func makeRepository(settings: String = #"{"prompt": "ROMEO:", "seed": 42, "max_length": 20, "num_return_sequences": 2, "model": "models/tiny"}"#,
-                        workflow: String = RunCommandTests.workflow) throws -> String {
-        let repo = scratch("repo")
-        try scratch.write("repo/.gradient/workflows/nlp.yaml", workflow)
-        try scratch.write("repo/settings.json", settings)
-        try FileManager.default.createDirectory(atPath: "\(repo)/models", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Fixtures.path("models/tiny"), toPath: "\(repo)/models/tiny")
-        _ = try git("init", "-q", "-b", "main", in: repo)
-        _ = try git("add", "-A", in: repo)
-        _ = try git("commit", "-q", "-m", "settings", in: repo)
-        return repo
+    /// A repository with `workflow`, a settings file and the tiny fixture model, committed.
+    func makeRepository(settings: String = WorkflowRepository.defaultSettings, workflow: String = RunCommandTests.workflow) throws -> WorkflowRepository {
+        try WorkflowRepository(in: scratch, workflow: workflow, settings: settings)
     }
 
     func history(_ home: String) throws -> [VersionInfo] {
@@ -60,10 +46,10 @@ import TestSupport
     @Test func runsTheWorkflowAndCommitsAVersionTracedToTheCommit() throws {
         let repo = try makeRepository()
         let home = scratch("home")
-        let first = try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home])
+        let first = try WFBinary.run(["run", repo.workflowFile, "--home", home])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.hasPrefix("committed generated-text:"))
-        let version = try #require(try history(home).first), commit = try git("rev-parse", "HEAD", in: repo)
+        let version = try #require(try history(home).first), commit = try repo.git("rev-parse", "HEAD")
         #expect(version.provenance.commit == commit)
         #expect(version.provenance.workflow == ".gradient/workflows/nlp.yaml" && version.provenance.job == "generateText")
         #expect(version.provenance.settingsDigest != nil && version.provenance.modelDigest != nil)
@@ -71,15 +57,15 @@ import TestSupport
         #expect(text.hasPrefix("ROMEO:") && text.components(separatedBy: "\n---\n").count == 2)
 
         // The same settings and seed give the same content: the same tree.
-        #expect(try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home]).status == 0)
+        #expect(try WFBinary.run(["run", repo.workflowFile, "--home", home]).status == 0)
         let twice = try history(home)
         #expect(twice.count == 2 && twice[0].tree == twice[1].tree)
 
         // A push that changes the settings gives new text, traced to the new commit.
         try scratch.write("repo/settings.json", #"{"prompt": "JULIET:", "seed": 7, "max_length": 20, "model": "models/tiny"}"#)
-        _ = try git("commit", "-q", "-am", "new prompt", in: repo)
-        #expect(try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home]).status == 0)
-        let third = try history(home), head = try git("rev-parse", "HEAD", in: repo)
+        try repo.git("commit", "-q", "-am", "new prompt")
+        #expect(try WFBinary.run(["run", repo.workflowFile, "--home", home]).status == 0)
+        let third = try history(home), head = try repo.git("rev-parse", "HEAD")
         #expect(third[0].tree != third[1].tree && third[0].provenance.commit == head)
         #expect(try WFBinary.run(["datasets", "diff", "generated-text~1", "generated-text", "--home", home]).stdout.contains("+JULIET:"))
     }
@@ -87,23 +73,21 @@ import TestSupport
     @Test func unsupportedStepsAndBadSettingsFailClearlyAndCommitNothing() throws {
         let repo = try makeRepository(settings: #"{"prompt": "x", "temprature": 0.5}"#)
         let home = scratch("home")
-        let bad = try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home])
+        let bad = try WFBinary.run(["run", repo.workflowFile, "--home", home])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("settings file repo/settings.json: unknown key temprature"), "\(bad.stderr)")
         let s3 = RunCommandTests.workflow.replacingOccurrences(of: "uses: text-generation@v1\n    with:\n      settings: repo/settings.json",
                                                                with: "uses: s3-download@v1\n    with:\n      url: s3://bucket/data")
-        try scratch.write("repo/.gradient/workflows/nlp.yaml", s3)
-        let refused = try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home])
+        try repo.write(workflow: s3)
+        let refused = try WFBinary.run(["run", repo.workflowFile, "--home", home])
         #expect(refused.status != 0 && refused.stderr.contains("s3-download@v1 is not implemented yet"), "\(refused.stderr)")
         let listed = try WFBinary.run(["datasets", "ls", "--json", "--home", home]).stdout
         #expect(!listed.contains("generated-text"), "a failed run committed: \(listed)")
     }
 
-    static let sandboxWorks = (try? Shell.run("bwrap", ["--ro-bind", "/", "/", "--unshare-all", "true"]).status) == 0
-
     /// A script step reads its input volume, writes a dataset output, cannot write the
     /// system or reach the network, and a failing script fails the run with nothing committed.
-    @Test(.enabled(if: RunCommandTests.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
     func scriptStepsRunInTheSandbox() throws {
         let workflow = """
             jobs:
@@ -131,7 +115,7 @@ import TestSupport
             """
         let repo = try makeRepository(workflow: workflow)
         let home = scratch("home")
-        let result = try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home])
+        let result = try WFBinary.run(["run", repo.workflowFile, "--home", home])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("[count] done") && result.stderr.contains("is recorded, not pulled"))
         let files = try WFBinary.run(["datasets", "show", "report", "--json", "--home", home]).stdout
@@ -140,15 +124,15 @@ import TestSupport
         #expect(try WFBinary.run(["datasets", "cat", "report", "greeting.txt", "--home", home]).stdout == "hello from the sandbox\n")
 
         let failing = workflow.replacingOccurrences(of: "echo done", with: "exit 3")
-        try scratch.write("repo/.gradient/workflows/nlp.yaml", failing)
-        let failed = try WFBinary.run(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home])
+        try repo.write(workflow: failing)
+        let failed = try WFBinary.run(["run", repo.workflowFile, "--home", home])
         #expect(failed.status != 0 && failed.stderr.contains("job count failed: the script exited with status 3"), "\(failed.stderr)")
         let history = try WFBinary.run(["datasets", "ls", "report", "--json", "--home", home]).stdout
         #expect(history.components(separatedBy: "\"sequence\"").count == 2, "a failed run must commit nothing")
     }
 
     /// SIGTERM during a step stops the sandboxed script with wf and commits nothing.
-    @Test(.enabled(if: RunCommandTests.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
     func aTerminatedRunLeavesNoVersionAndNoStep() throws {
         let workflow = """
             jobs:
@@ -164,7 +148,7 @@ import TestSupport
             """
         let repo = try makeRepository(workflow: workflow)
         let home = scratch("home")
-        let process = try WFBinary.start(["run", "\(repo)/.gradient/workflows/nlp.yaml", "--home", home], stdoutFile: scratch("out.txt"))
+        let process = try WFBinary.start(["run", repo.workflowFile, "--home", home], stdoutFile: scratch("out.txt"))
         // Wait until the script has started (its log says so), then stop wf.
         var log: String?
         for _ in 0..<400 where process.isRunning {
@@ -180,5 +164,8 @@ import TestSupport
         #expect(try Shell.run("pgrep", ["-f", "sleep 30"]).status == 1, "the sandboxed script outlived wf")
         let listed = try WFBinary.run(["datasets", "ls", "--json", "--home", home]).stdout
         #expect(!listed.contains("slow-result"), "a stopped run committed: \(listed)")
+        // The record outlives the process and says the run was cut off.
+        let runs = try WFBinary.run(["runs", "ls", "--json", "--home", home]).stdout
+        #expect(runs.contains(#""status" : "interrupted""#), "\(runs)")
     }
 }

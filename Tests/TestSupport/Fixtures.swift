@@ -9,6 +9,11 @@ public enum Fixtures {
         testsFolder.appendingPathComponent("Fixtures").appendingPathComponent(relative).path
     }
 
+    /// A file of the checkout itself, such as an example workflow.
+    public static func checkout(_ relative: String) -> String {
+        testsFolder.deletingLastPathComponent().appendingPathComponent(relative).path
+    }
+
     /// `../shared/relative`, beside the checkout (CI puts it there too).
     public static func shared(_ relative: String) -> String {
         testsFolder.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")

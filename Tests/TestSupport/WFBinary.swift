@@ -14,8 +14,10 @@ public enum WFBinary {
         public var stdoutBytes: [UInt8]
     }
 
-    /// Runs `wf ARGUMENTS` to completion with `environment` added to this process's.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> Output {
+    /// Runs `wf ARGUMENTS` to completion with `environment` added to this process's, and
+    /// `input` (if any) on its standard input.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil,
+                           input: String? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -27,7 +29,13 @@ public enum WFBinary {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let stdin = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
         // Read both pipes to the end before waiting, so a large output cannot block the child.
         let group = DispatchGroup()
         nonisolated(unsafe) var errData = Data()

@@ -134,13 +134,6 @@ struct GenerateCommand: ParsableCommand {
 }
 
 /// Unbuffered writes to standard output, so streamed text appears as it is produced.
-enum Console {
-    static func write(_ text: String) {
-        guard !text.isEmpty else { return }
-        FileHandle.standardOutput.write(Data(text.utf8))
-    }
-}
-
 /// The line `downloading FILE 12.3 MB / 548.1 MB (2%)` on standard error while a hub model
 /// downloads, when standard error is a terminal; nothing otherwise.
 enum DownloadProgress {

@@ -42,9 +42,10 @@ enum Format {
     /// `1 file`, `3 files`.
     static func count(_ value: Int, _ noun: String) -> String { value == 1 ? "1 \(noun)" : "\(value) \(noun)s" }
 
-    /// `42s`, `3m05s`, `1h02m`.
+    /// `0.25s`, `42s`, `3m05s`, `1h02m`.
     static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "?" }
+        if seconds < 10 { return decimal(seconds, places: 2) + "s" }
         let whole = Int(seconds.rounded())
         if whole < 60 { return "\(whole)s" }
         if whole < 3600 { return "\(whole / 60)m\(whole % 60 < 10 ? "0" : "")\(whole % 60)s" }

@@ -1,17 +1,23 @@
 import ArgumentParser
 import Foundation
 import Runner
+import TextGeneration
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a Gradient workflow from the local checkout and commit its dataset outputs.",
         discussion: """
-            Jobs run in dependency order in HOME/runs/RUN/JOB/. When every job has succeeded, each dataset output becomes a new version with provenance (repository, commit, workflow, job, run, settings and model digests); a failed run commits nothing.
+            Jobs run in dependency order in HOME/runs/RUN/JOB/, independent ones side by side (--parallel). A failed job stops the jobs that need it; the run then ends with a summary. When every job has succeeded, each dataset output becomes a new version with provenance (repository, commit, workflow, job, run, settings and model digests); a failed run commits nothing. Every run is recorded: see `wf runs ls`.
 
-            Actions: git-checkout@v1 (the local checkout), text-generation@v1 (in-process, from the repository's settings file), script@v1 and container@v1 (in a bubblewrap sandbox: system read-only, /inputs/NAME read-only, /outputs/NAME writable, private /tmp, no network; image is recorded, not pulled). Other actions are refused with a message that says so.
+            Actions: git-checkout@v1 (the local checkout), text-generation@v1 (in-process, from the repository's settings file), train@v1 (in-process training; a dataset in, a model out), create-model@v1 (commits a model folder as a dataset version, its id as a string output), script@v1 and container@v1 (in a bubblewrap sandbox: system read-only, /inputs/NAME read-only, /outputs/NAME writable, private /tmp, no network; image is recorded, not pulled). s3-download@v1 is not implemented and says so.
 
-            Example: wf run .gradient/workflows/nlp-text-generation.yaml, then wf datasets cat generated-text outputs.txt
+            Values: secret:NAME comes from `wf secrets set NAME`; context.event.github.url and .ref are this checkout and its HEAD commit.
+
+            Examples:
+              wf run .gradient/workflows/nlp-text-generation.yaml
+              wf datasets cat generated-text outputs.txt
+              wf run workflows/train-then-generate.yaml --input corpus=shakespeare --job generate
             """
     )
 
@@ -21,8 +27,20 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run only this job and the jobs it needs.")
     var job: String?
 
+    @Option(name: .customLong("input"), help: ArgumentHelp("Set a workflow input (repeatable); a dataset input takes a REF, a volume input a folder.", valueName: "name=value"))
+    var inputs: [String] = []
+
     @Option(help: "Seconds a script or container step may run before it is killed.")
     var timeout: Double = 3600
+
+    @Option(help: "Jobs that may run at once when the workflow allows.")
+    var parallel = 2
+
+    @Option(help: "Compute threads for in-process steps (generation, training).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Run script and container steps without the bubblewrap sandbox (where bwrap is missing). They then see the whole machine; /inputs and /outputs are $INPUTS_DIR and $OUTPUTS_DIR.")
+    var noSandbox = false
 
     @OptionGroup var store: StoreOptions
 
@@ -30,15 +48,32 @@ struct RunCommand: ParsableCommand {
         let home = store.resolvedHome
         let file = try workflow.map { URL(fileURLWithPath: $0).standardized.path } ?? defaultWorkflow(in: home)
         let checkout = enclosingCheckout(of: file) ?? home
-        let runner = try LocalRunner(home: home, defaultModel: DefaultModel.folder) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-        runner.stepTimeout = timeout
-        let result = try runner.run(workflowFile: file, checkout: checkout, onlyJob: job)
+        var options = RunOptions()
+        options.onlyJob = job
+        options.stepTimeout = timeout
+        options.parallelJobs = parallel
+        options.sandbox = !noSandbox
+        for assignment in inputs {
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw ValidationError("--input \(assignment): write NAME=VALUE")
+            }
+            options.inputs[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+        }
+        guard parallel >= 1, threads >= 1 else { throw ValidationError("--parallel and --threads must be at least 1") }
+        BLAS.setThreads(threads)
+        let runner = try LocalRunner(home: home, defaultModel: DefaultModel.folder) { Console.error($0) }
+        let result = try runner.run(workflowFile: file, checkout: checkout, options: options)
+        for job in result.run.jobs {
+            for (name, value) in job.outputs.sorted(by: { $0.key < $1.key }) where !result.versions.contains(where: { $0.reference == value }) {
+                print("\(job.name).\(name) = \(value)")
+            }
+        }
         for version in result.versions {
             print("committed \(version.reference) (version \(version.sequence)): \(Format.count(version.files, "file")), "
                   + "\(Format.bytes(version.bytes)), tree \(version.tree.short)")
         }
         if let first = result.versions.first {
-            print("see it with: wf datasets ls \(first.dataset); wf datasets cat \(first.dataset) outputs.txt")
+            print("see it with: wf datasets ls \(first.dataset); wf datasets cat \(first.dataset) outputs.txt; wf runs show \(result.run.id)")
         }
     }
 

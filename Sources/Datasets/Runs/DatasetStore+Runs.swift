@@ -1,0 +1,107 @@
+import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Run records in the index: `wf run` (and later the daemon) writes a run when it starts,
+/// each job as it changes, and the run again when it ends; `wf runs` reads them.
+extension DatasetStore {
+    /// Records a new run and its jobs (waiting).
+    public func recordRunStarted(_ run: RunRecord) throws {
+        try writableIndex().write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO runs(id, workflow, repository, commit_id, trigger, status, started_ms, finished_ms, summary, pid, inputs)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [run.id, run.workflow, run.repository, run.commit, run.trigger, run.status.rawValue, run.started.milliseconds,
+                            run.finished?.milliseconds, run.summary, Int(run.pid), Self.json(run.inputs)])
+            for job in run.jobs { try Self.upsert(job, run: run.id, in: db) }
+        }
+    }
+
+    /// Records a job's new state.
+    public func recordJob(_ job: JobRecord, run: String) throws {
+        try writableIndex().write { db in try Self.upsert(job, run: run, in: db) }
+    }
+
+    /// Records how a run ended.
+    public func recordRunFinished(_ id: String, status: RunRecord.Status, summary: String?, at time: Timestamp = .now()) throws {
+        try writableIndex().write { db in
+            try db.execute(sql: "UPDATE runs SET status = ?, summary = ?, finished_ms = ? WHERE id = ?",
+                           arguments: [status.rawValue, summary, time.milliseconds, id])
+        }
+    }
+
+    /// The latest runs, newest first, with their jobs.
+    public func runs(limit: Int = 20) throws -> [RunRecord] {
+        guard let index else { return [] }
+        return try index.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started_ms DESC, id DESC LIMIT ?", arguments: [limit])
+                .map { try Self.run(from: $0, in: db) }
+        }
+    }
+
+    /// The run whose id is `id` or starts with it (at least 4 characters).
+    public func run(_ id: String) throws -> RunRecord {
+        guard let index else { throw DatasetError.unknownRun(id) }
+        return try index.read { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) { return try Self.run(from: row, in: db) }
+            guard id.count >= 4 else { throw DatasetError.unknownRun(id) }
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE substr(id, 1, length(?1)) = ?1 LIMIT 6", arguments: [id])
+            guard rows.count == 1 else {
+                if rows.isEmpty { throw DatasetError.unknownRun(id) }
+                throw DatasetError.ambiguousRun(id, candidates: rows.map { $0["id"] })
+            }
+            return try Self.run(from: rows[0], in: db)
+        }
+    }
+
+    private func writableIndex() throws -> DatasetIndex {
+        guard let index else { throw DatasetError.indexUnavailable(path: indexPath, detail: "the store was opened read-only") }
+        return index
+    }
+
+    private static func upsert(_ job: JobRecord, run: String, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO run_jobs(run, job, action, status, started_ms, finished_ms, detail, log, outputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(run, job) DO UPDATE SET status = excluded.status, started_ms = excluded.started_ms,
+                    finished_ms = excluded.finished_ms, detail = excluded.detail, log = excluded.log, outputs = excluded.outputs
+                """,
+            arguments: [run, job.name, job.action, job.status.rawValue, job.started?.milliseconds, job.finished?.milliseconds,
+                        job.detail, job.log, json(job.outputs)])
+    }
+
+    private static func run(from row: Row, in db: Database) throws -> RunRecord {
+        let id: String = row["id"]
+        let finished: Int64? = row["finished_ms"]
+        var run = RunRecord(id: id, workflow: row["workflow"], repository: row["repository"], commit: row["commit_id"], trigger: row["trigger"],
+                            status: RunRecord.Status(rawValue: row["status"]) ?? .failed, started: Timestamp(milliseconds: row["started_ms"]),
+                            finished: finished.map(Timestamp.init(milliseconds:)), summary: row["summary"], pid: Int32(row["pid"] as Int),
+                            inputs: strings(row["inputs"]))
+        run.jobs = try Row.fetchAll(db, sql: "SELECT * FROM run_jobs WHERE run = ? ORDER BY COALESCE(started_ms, 9223372036854775807), job",
+                                    arguments: [id]).map { row in
+            let started: Int64? = row["started_ms"], finished: Int64? = row["finished_ms"]
+            return JobRecord(name: row["job"], action: row["action"], status: JobRecord.Status(rawValue: row["status"]) ?? .failed,
+                             started: started.map(Timestamp.init(milliseconds:)), finished: finished.map(Timestamp.init(milliseconds:)),
+                             detail: row["detail"], log: row["log"], outputs: strings(row["outputs"]))
+        }
+        // A run still marked running whose process is gone was cut off (SIGKILL, a crash, a reboot).
+        if run.status == .running && !processExists(run.pid) {
+            run.status = .interrupted
+            for index in run.jobs.indices where run.jobs[index].status == .running { run.jobs[index].status = .interrupted }
+        }
+        return run
+    }
+
+    private static func processExists(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
+
+    private static func json(_ values: [String: String]) -> String {
+        String(decoding: CanonicalJSON.object(values.mapValues(CanonicalJSON.string)).bytes, as: UTF8.self)
+    }
+
+    private static func strings(_ text: String) -> [String: String] {
+        (CanonicalJSON.parse(Array(text.utf8))?.objectValue ?? [:]).compactMapValues(\.stringValue)
+    }
+}

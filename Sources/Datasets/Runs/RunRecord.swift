@@ -1,0 +1,83 @@
+/// One workflow run as the index keeps it: what ran, from where, how it ended, and its jobs.
+public struct RunRecord: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable {
+        case running, succeeded, failed
+        /// Recorded as running, but its process is gone (killed, or the machine stopped).
+        case interrupted
+    }
+
+    public var id: String
+    /// The workflow file, relative to the repository.
+    public var workflow: String
+    /// The checkout's path or the repository's URL.
+    public var repository: String
+    public var commit: String?
+    /// What started it: `wf run`, or the daemon's trigger.
+    public var trigger: String
+    public var status: Status
+    public var started: Timestamp
+    public var finished: Timestamp?
+    /// Why it failed, one line per failed or skipped job; nil when it succeeded.
+    public var summary: String?
+    /// The process running it, to tell a crashed run from a running one.
+    public var pid: Int32
+    /// Workflow inputs as given (`--input NAME=VALUE` over the defaults).
+    public var inputs: [String: String]
+    public var jobs: [JobRecord]
+
+    public init(id: String, workflow: String, repository: String, commit: String?, trigger: String, status: Status = .running,
+                started: Timestamp = .now(), finished: Timestamp? = nil, summary: String? = nil, pid: Int32, inputs: [String: String] = [:],
+                jobs: [JobRecord] = []) {
+        self.id = id
+        self.workflow = workflow
+        self.repository = repository
+        self.commit = commit
+        self.trigger = trigger
+        self.status = status
+        self.started = started
+        self.finished = finished
+        self.summary = summary
+        self.pid = pid
+        self.inputs = inputs
+        self.jobs = jobs
+    }
+}
+
+/// One job of a run.
+public struct JobRecord: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable {
+        case waiting, running, succeeded, failed
+        /// Not run because a job it needs failed.
+        case skipped
+        case interrupted
+    }
+
+    public var name: String
+    public var action: String
+    public var status: Status
+    public var started: Timestamp?
+    public var finished: Timestamp?
+    /// The error of a failed job, or why it was skipped.
+    public var detail: String?
+    /// Its log file.
+    public var log: String?
+    /// Output name → a committed version (`DATASET:ID`) or a string output's value.
+    public var outputs: [String: String]
+
+    public init(name: String, action: String, status: Status = .waiting, started: Timestamp? = nil, finished: Timestamp? = nil,
+                detail: String? = nil, log: String? = nil, outputs: [String: String] = [:]) {
+        self.name = name
+        self.action = action
+        self.status = status
+        self.started = started
+        self.finished = finished
+        self.detail = detail
+        self.log = log
+        self.outputs = outputs
+    }
+
+    public var seconds: Double? {
+        guard let started, let finished else { return nil }
+        return Double(finished.milliseconds - started.milliseconds) / 1000
+    }
+}

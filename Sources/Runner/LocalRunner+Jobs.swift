@@ -1,0 +1,168 @@
+import Datasets
+import Foundation
+import Workflows
+
+/// What every job of one run shares; read-only once the run starts.
+struct RunContext: @unchecked Sendable {
+    let runID: String
+    let workflow: String
+    let spec: WorkflowSpec
+    let checkout: String
+    let commit: String?
+    let runFolder: String
+    /// JOB → output NAME → its folder (or file, for a string output).
+    let outputPaths: [String: [String: String]]
+    let workflowInputs: [String: WorkflowInputs.Resolved]
+    let secrets: [String: String]
+    let options: RunOptions
+}
+
+/// A finished job: the step's report and the values of its string outputs.
+struct StepOutcome {
+    var result: StepResult
+    /// Output name → a string output's value or a version the step committed itself.
+    var values: [String: String]
+}
+
+extension LocalRunner {
+    /// String outputs are small values; anything bigger belongs in a dataset.
+    static let stringOutputLimit = 64 * 1024
+
+    /// Prepares the job's folders, runs its step, and reads its string outputs.
+    func execute(_ job: Job, context: RunContext) throws -> StepOutcome {
+        let workspace = "\(context.runFolder)/\(job.name)"
+        let jobLog = try JobLog(path: "\(workspace)/log.txt", job: job.name, secrets: Array(context.secrets.values), echo: log)
+        defer { jobLog.finish() }
+        log("job \(job.name) (\(job.action.rawValue)) started")
+        do {
+            var inputs = [String: String]()
+            for (name, input) in job.inputs.sorted(by: { $0.key < $1.key }) {
+                inputs[name] = try prepare(input, named: name, of: job, workspace: workspace, context: context)
+            }
+            let outputs = context.outputPaths[job.name] ?? [:]
+            for (name, output) in job.outputs {
+                if output == .string {
+                    try FileManager.default.createDirectory(atPath: "\(workspace)/outputs", withIntermediateDirectories: true)
+                    FileManager.default.createFile(atPath: outputs[name]!, contents: nil)
+                } else {
+                    try FileManager.default.createDirectory(atPath: outputs[name]!, withIntermediateDirectories: true)
+                }
+            }
+            let step = StepContext(job: job, runID: context.runID, workflow: context.workflow, inputs: inputs, outputs: outputs,
+                                   environment: try environment(for: job, context: context), workspace: workspace, log: jobLog,
+                                   options: context.options, store: store, defaultModel: defaultModel, checkout: context.checkout,
+                                   commit: context.commit)
+            let started = Date()
+            let result = try run(step)
+            var values = result.committed
+            for (name, output) in job.outputs where output == .string {
+                values[name] = try readString(outputs[name]!, output: name, job: job)
+            }
+            jobLog.line("done in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+            log("job \(job.name) succeeded")
+            return StepOutcome(result: result, values: values)
+        } catch {
+            jobLog.line("failed: \(error)")
+            log("job \(job.name) failed")
+            throw error
+        }
+    }
+
+    private func run(_ step: StepContext) throws -> StepResult {
+        let job = step.job
+        switch job.action {
+        case .gitCheckout:
+            let folder = try step.folderOutput(for: "git-checkout@v1", accepting: ["volume", "dataset"])
+            if case .literal(let url)? = job.with["url"], !url.isEmpty {
+                throw RunError.unsupported(job: job.name, detail: "checking out \(url) is not supported yet; wf run uses the local checkout (url: context.event.github.url)")
+            }
+            try CheckoutCopy.copy(step.checkout, to: folder)
+            step.log.line("copied the checkout \(step.checkout) at \(step.commit.map { String($0.prefix(12)) } ?? "no commit")")
+            return StepResult()
+        case .textGeneration:
+            return try TextGenerationStep(context: step).run()
+        case .train:
+            return try TrainStep(context: step).run()
+        case .createModel:
+            return try CreateModelStep(context: step).run()
+        case .script, .container:
+            try ScriptStep(context: step).run()
+            return StepResult()
+        case .s3Download:
+            throw RunError.unsupported(job: job.name, detail: "s3-download@v1 is not implemented yet; put the files in a dataset (wf datasets put) and use a dataset input")
+        }
+    }
+
+    /// The path a job reads an input from: a folder, or a file holding a string value.
+    func prepare(_ input: JobInput, named name: String, of job: Job, workspace: String, context: RunContext) throws -> String {
+        let local = "\(workspace)/inputs/\(name)"
+        func writeValue(_ value: String) throws -> String {
+            try FileManager.default.createDirectory(atPath: "\(workspace)/inputs", withIntermediateDirectories: true)
+            try Data(value.utf8).write(to: URL(fileURLWithPath: local))
+            return local
+        }
+        switch input {
+        case .output(let source, let output):
+            guard let path = context.outputPaths[source]?[output] else {
+                throw RunError.missingInput(job: job.name, input: name, detail: "\(source) did not run; run it too (drop --job)")
+            }
+            return path
+        case .dataset(let ref):
+            try store.export(try store.resolve(ref), to: local)
+            return local
+        case .string(let value):
+            return try writeValue(value)
+        case .volume:
+            try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
+            return local
+        case .workflowInput(let inputName):
+            guard let resolved = context.workflowInputs[inputName] else {
+                throw RunError.missingInput(job: job.name, input: name, detail: "the workflow has no input \(inputName)")
+            }
+            switch resolved.kind {
+            case .dataset:
+                try store.export(try store.resolve(resolved.value), to: local)
+                return local
+            case .string: return try writeValue(resolved.value)
+            case .volume: return resolved.value
+            }
+        }
+    }
+
+    /// defaults.env, then the job's env; context values from this run; secrets from the secret store.
+    func environment(for job: Job, context: RunContext) throws -> [String: String] {
+        var result = [String: String]()
+        for (key, value) in context.spec.defaults.env.merging(job.env, uniquingKeysWith: { $1 }) {
+            switch value {
+            case .literal(let text): result[key] = text
+            case .list(let items): result[key] = items.joined(separator: " ")
+            case .context(let path):
+                switch path {
+                case "event.github.url": result[key] = context.checkout
+                case "event.github.ref": result[key] = context.commit ?? ""
+                default: throw RunError.unsupported(job: job.name, detail: "env \(key): context.\(path) is not known to wf run")
+                }
+            case .secret(let name):
+                guard let secret = context.secrets[name] else {
+                    throw RunError.missingInput(job: job.name, input: "secret:\(name)", detail: "not read; set it with wf secrets set \(name)")
+                }
+                result[key] = secret
+            }
+        }
+        return result
+    }
+
+    /// A string output's value: the file the job wrote, without its final newline.
+    func readString(_ path: String, output: String, job: Job) throws -> String {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw RunError.failed(job: job.name, detail: "string output \(output) must be a file at /outputs/\(output)")
+        }
+        let size = (attributes[.size] as? Int) ?? 0
+        guard size <= Self.stringOutputLimit else {
+            throw RunError.failed(job: job.name, detail: "string output \(output) is \(size) bytes; a string holds at most 64 KiB (use a dataset output)")
+        }
+        var text = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+        if text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+}

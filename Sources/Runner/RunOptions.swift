@@ -1,0 +1,21 @@
+import Foundation
+
+/// How `wf run` runs a workflow.
+public struct RunOptions: Sendable {
+    /// Run only this job and the jobs it needs.
+    public var onlyJob: String?
+    /// Workflow inputs (`--input NAME=VALUE`), over the workflow's defaults.
+    public var inputs: [String: String] = [:]
+    /// Jobs that may run at once when the DAG allows.
+    public var parallelJobs = 2
+    /// How long a script or container step may run.
+    public var stepTimeout: TimeInterval = 3600
+    /// false runs script and container steps without bubblewrap (`--no-sandbox`).
+    public var sandbox = true
+    /// What started the run, as the run record shows it.
+    public var trigger = "wf run"
+    /// Where `secret:NAME` values come from.
+    public var secrets = SecretStore()
+
+    public init() {}
+}

@@ -1,0 +1,61 @@
+import Datasets
+import Foundation
+import Workflows
+
+/// Everything one step sees: its job, where its inputs and outputs are, its environment and
+/// its log. Inputs and outputs map names to folders, or to files for `string` values.
+struct StepContext {
+    let job: Job
+    let runID: String
+    let workflow: String
+    let inputs: [String: String]
+    let outputs: [String: String]
+    let environment: [String: String]
+    let workspace: String
+    let log: JobLog
+    let options: RunOptions
+    let store: DatasetStore
+    let defaultModel: String?
+    let checkout: String
+    let commit: String?
+
+    /// The folder of the job's only output of `kind` (`dataset` or `volume`), or an error that says what to add.
+    func folderOutput(for action: String, accepting kinds: Set<String>) throws -> String {
+        let matches = job.outputs.filter { kinds.contains($0.value.kindName) }.keys.sorted()
+        guard let name = matches.first else {
+            throw RunError.unsupported(job: job.name, detail: "\(action) needs a \(kinds.sorted().joined(separator: " or ")) output to write into")
+        }
+        guard matches.count == 1 else {
+            throw RunError.unsupported(job: job.name, detail: "\(action) writes one output, and this job has \(matches.count) (\(matches.joined(separator: ", ")))")
+        }
+        return outputs[name]!
+    }
+
+    /// `INPUT/PATH` or `INPUT` → a path inside that input, refusing `..`.
+    func inputPath(_ reference: String, key: String) throws -> String {
+        let parts = reference.split(separator: "/", maxSplits: 1).map(String.init)
+        guard let first = parts.first, let folder = inputs[first], !reference.split(separator: "/").contains("..") else {
+            throw RunError.missingInput(job: job.name, input: key,
+                                        detail: "\(reference) must be INPUT or INPUT/PATH with INPUT one of: \(inputs.keys.sorted().joined(separator: ", "))")
+        }
+        return parts.count == 2 ? "\(folder)/\(parts[1])" : folder
+    }
+}
+
+/// What a step reports for provenance and the run record.
+struct StepResult {
+    var settingsDigest: String?
+    var modelDigest: String?
+    /// Versions the step committed itself (create-model@v1): output name → `DATASET:ID`.
+    var committed: [String: String] = [:]
+}
+
+extension JobOutput {
+    var kindName: String {
+        switch self {
+        case .dataset: return "dataset"
+        case .volume: return "volume"
+        case .string: return "string"
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "The workflow runs recorded in this store: status, jobs, timings and logs.",
+        discussion: """
+            Every `wf run` is recorded in the index as it goes. A run whose process died (killed, or the machine stopped) shows as interrupted.
+
+            A RUN is its id (run-…) or a unique prefix of it; `wf runs ls` lists them.
+            """,
+        subcommands: [RunsListCommand.self, RunsShowCommand.self, RunsLogsCommand.self]
+    )
+}

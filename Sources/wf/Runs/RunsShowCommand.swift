@@ -1,0 +1,42 @@
+import ArgumentParser
+import Datasets
+
+struct RunsShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one run: where it came from, how it ended, and each job with its timing and outputs."
+    )
+
+    @Argument(help: "The run id, or a unique prefix of it.")
+    var id: String
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let record = try store.open(.readOnly).run(id)
+        if output.json { return try JSONOutput.print(record) }
+        print("run        \(record.id)")
+        print("status     \(record.status.rawValue)")
+        print("workflow   \(record.workflow)")
+        print("repository \(record.repository)")
+        print("commit     \(record.commit ?? "-")")
+        print("trigger    \(record.trigger)")
+        print("started    \(Format.time(record.started))")
+        if let finished = record.finished {
+            print("took       \(Format.duration(Double(finished.milliseconds - record.started.milliseconds) / 1000))")
+        }
+        for (name, value) in record.inputs.sorted(by: { $0.key < $1.key }) { print("input      \(name) = \(value)") }
+        print("")
+        var table = Table(headers: ["JOB", "ACTION", "STATUS", "TOOK", "OUTPUTS"], rightAligned: [3])
+        for job in record.jobs {
+            let outputs = job.outputs.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            table.append([job.name, job.action, job.status.rawValue, job.seconds.map(Format.duration) ?? "-", outputs])
+        }
+        print(table.render())
+        if let summary = record.summary {
+            print("")
+            print(summary)
+        }
+    }
+}

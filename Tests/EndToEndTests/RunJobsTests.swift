@@ -1,0 +1,214 @@
+import Datasets
+import Foundation
+import Testing
+import TestSupport
+
+/// `wf run` beyond one job: parallel jobs, failures that stop dependents, string outputs,
+/// workflow inputs, secrets, train@v1 and create-model@v1, and the records `wf runs` shows.
+@Suite struct RunJobsTests {
+    let scratch = Scratch("wf-jobs")
+
+    func runRecord(_ id: String, home: String) throws -> RunRecord {
+        let shown = try WFBinary.run(["runs", "show", id, "--json", "--home", home])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        return try JSONDecoder().decode(RunRecord.self, from: Data(shown.stdout.utf8))
+    }
+
+    func latestRun(home: String) throws -> RunRecord {
+        let listed = try JSONDecoder().decode([RunRecord].self, from: Data(try WFBinary.run(["runs", "ls", "--json", "--home", home]).stdout.utf8))
+        return try #require(listed.first)
+    }
+
+    static let parallelWorkflow = """
+        jobs:
+          first:
+            outputs:
+              word: {type: string}
+            uses: script@v1
+            with:
+              script: |-
+                sleep 1
+                echo alpha > /outputs/word
+          second:
+            outputs:
+              other: {type: volume}
+            uses: script@v1
+            with:
+              script: |-
+                sleep 1
+                echo beta > /outputs/other/word.txt
+          third:
+            needs: [first]
+            inputs:
+              word: first.outputs.word
+              note: {type: string, with: {value: from an inline input}}
+            outputs:
+              result: {type: dataset, with: {ref: words}}
+            uses: script@v1
+            with:
+              script: |-
+                cat /inputs/word > /outputs/result/word.txt
+                cat /inputs/note > /outputs/result/note.txt
+          fourth:
+            needs: [second]
+            inputs: {other: second.outputs.other}
+            outputs:
+              copy: {type: dataset, with: {ref: copies}}
+            uses: script@v1
+            with:
+              script: cp /inputs/other/word.txt /outputs/copy/
+        """
+
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func independentJobsRunSideBySideAndStringOutputsFeedLaterJobs() throws {
+        let repo = try WorkflowRepository(in: scratch, workflow: Self.parallelWorkflow)
+        let home = scratch("home")
+        let result = try WFBinary.run(["run", repo.workflowFile, "--home", home])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("first.word = alpha"), "\(result.stdout)")
+        #expect(try WFBinary.run(["datasets", "cat", "words", "word.txt", "--home", home]).stdout == "alpha\n")  // the file as the job wrote it
+        #expect(try WFBinary.run(["datasets", "cat", "words", "note.txt", "--home", home]).stdout == "from an inline input")
+        #expect(try WFBinary.run(["datasets", "cat", "copies", "word.txt", "--home", home]).stdout == "beta\n")
+
+        let run = try latestRun(home: home)
+        #expect(run.status == .succeeded && run.jobs.count == 4 && run.jobs.allSatisfy { $0.status == .succeeded })
+        let first = try #require(run.jobs.first { $0.name == "first" }), second = try #require(run.jobs.first { $0.name == "second" })
+        // Each sleeps a second; side by side, each starts before the other ends.
+        #expect(first.started! < second.finished! && second.started! < first.finished!, "\(first) \(second)")
+        #expect(first.outputs["word"] == "alpha")
+        #expect(run.jobs.first { $0.name == "third" }?.outputs["result"]?.hasPrefix("words:") == true)
+
+        // One job at a time: they no longer overlap.
+        #expect(try WFBinary.run(["run", repo.workflowFile, "--home", home, "--parallel", "1"]).status == 0)
+        let serial = try latestRun(home: home).jobs
+        for (a, b) in zip(serial, serial.dropFirst()) { #expect(a.finished! <= b.started!, "\(a.name) and \(b.name) overlapped") }
+    }
+
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func aFailedJobStopsItsDependentsAndTheRunCommitsNothing() throws {
+        let failing = Self.parallelWorkflow.replacingOccurrences(of: "echo beta > /outputs/other/word.txt", with: "echo going wrong; exit 4")
+        let repo = try WorkflowRepository(in: scratch, workflow: failing)
+        let home = scratch("home")
+        let result = try WFBinary.run(["run", repo.workflowFile, "--home", home])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("failed; nothing was committed"), "\(result.stderr)")
+        #expect(result.stderr.contains("job second failed: the script exited with status 4"), "\(result.stderr)")
+        #expect(result.stderr.contains("job fourth was not run: it needs second"), "\(result.stderr)")
+        #expect(!(try WFBinary.run(["datasets", "ls", "--json", "--home", home]).stdout.contains("words")), "a failed run committed")
+
+        let run = try latestRun(home: home)
+        let states = Dictionary(uniqueKeysWithValues: run.jobs.map { ($0.name, $0.status) })
+        #expect(run.status == .failed && run.summary?.contains("job second failed") == true)
+        #expect(states == ["first": .succeeded, "second": .failed, "third": .succeeded, "fourth": .skipped])
+        let logs = try WFBinary.run(["runs", "logs", String(run.id.prefix(12)), "--job", "second", "--home", home])
+        #expect(logs.stdout.contains("==> second (failed) <==") && logs.stdout.contains("going wrong"), "\(logs.stdout)")
+        let table = try WFBinary.run(["runs", "ls", "--home", home]).stdout
+        #expect(table.contains(run.id) && table.contains("failed") && table.contains("2/4"), "\(table)")
+        #expect(try WFBinary.run(["runs", "show", "run-none", "--home", home]).stderr.contains("no run 'run-none'"))
+    }
+
+    static let inputsWorkflow = """
+        inputs:
+          corpus: {type: dataset}
+          greeting:
+            type: string
+            with: {value: hi}
+        jobs:
+          greet:
+            inputs:
+              corpus: workflow.inputs.corpus
+              greeting: workflow.inputs.greeting
+            outputs:
+              report: {type: dataset, with: {ref: greeting-report}}
+            env:
+              TOKEN: secret:API_TOKEN
+            uses: script@v1
+            with:
+              script: |-
+                echo "token is $TOKEN"
+                printf '%s, %s lines\\n' "$(cat /inputs/greeting)" "$(wc -l < /inputs/corpus/lines.txt)" > /outputs/report/report.txt
+                test "$TOKEN" = "s3cr3t-value" && echo token-ok > /outputs/report/token.txt
+        """
+
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func workflowInputsAndSecretsReachTheStepAndSecretsNeverShow() throws {
+        let repo = try WorkflowRepository(in: scratch, workflow: Self.inputsWorkflow)
+        let home = scratch("home"), secrets = scratch("secrets")
+        let environment = ["WF_SECRETS": secrets]
+        try scratch.write("corpus/lines.txt", "one\ntwo\nthree\n")
+        #expect(try WFBinary.run(["datasets", "put", "corpus", scratch("corpus/lines.txt"), "--home", home]).status == 0)
+
+        // No secret yet, no corpus given: each refused before anything runs, saying what to do.
+        let noCorpus = try WFBinary.run(["run", repo.workflowFile, "--home", home], environment: environment)
+        #expect(noCorpus.stderr.contains("workflow input corpus: it has no default") && noCorpus.stderr.contains("--input corpus=VALUE"), "\(noCorpus.stderr)")
+        let unknown = try WFBinary.run(["run", repo.workflowFile, "--home", home, "--input", "corpus=corpus", "--input", "colour=red"], environment: environment)
+        #expect(unknown.status != 0 && unknown.stderr.contains("workflow input colour"), "\(unknown.stderr)")
+        let noSecret = try WFBinary.run(["run", repo.workflowFile, "--home", home, "--input", "corpus=corpus"], environment: environment)
+        #expect(noSecret.status != 0 && noSecret.stderr.contains("wf secrets set API_TOKEN"), "\(noSecret.stderr)")
+        #expect(try WFBinary.run(["runs", "ls", "--json", "--home", home]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[\n\n]")
+
+        let set = try WFBinary.run(["secrets", "set", "API_TOKEN"], environment: environment, input: "s3cr3t-value\n")
+        #expect(set.status == 0 && !set.stdout.contains("s3cr3t"), "\(set.stderr)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: "\(secrets)/API_TOKEN")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(try WFBinary.run(["secrets", "ls"], environment: environment).stdout == "API_TOKEN\n")
+        #expect(try WFBinary.run(["secrets", "set", "bad-name"], environment: environment, input: "x").status != 0)
+
+        let run = try WFBinary.run(["run", repo.workflowFile, "--home", home, "--input", "corpus=corpus", "--input", "greeting=hello"],
+                                   environment: environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try WFBinary.run(["datasets", "cat", "greeting-report", "report.txt", "--home", home]).stdout == "hello, 3 lines\n")
+        #expect(try WFBinary.run(["datasets", "cat", "greeting-report", "token.txt", "--home", home]).stdout == "token-ok\n")
+        #expect(run.stderr.contains("token is ***") && !run.stderr.contains("s3cr3t"), "\(run.stderr)")
+        let record = try latestRun(home: home)
+        #expect(record.inputs == ["corpus": "corpus", "greeting": "hello"])
+        let logs = try WFBinary.run(["runs", "logs", record.id, "--home", home]).stdout
+        #expect(logs.contains("token is ***") && !logs.contains("s3cr3t"), "\(logs)")
+        let saved = try String(contentsOfFile: try #require(record.jobs.first?.log), encoding: .utf8)
+        #expect(!saved.contains("s3cr3t"))
+    }
+
+    /// train@v1 makes a model from a dataset, create-model@v1 commits it, and
+    /// text-generation@v1 writes with it: the "train then generate" workflow.
+    @Test func aWorkflowTrainsThenGeneratesWithTheModel() throws {
+        let workflow = try String(contentsOfFile: Fixtures.checkout("workflows/train-then-generate.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "epochs: 1", with: "epochs: 1\n      layers: 1\n      heads: 2\n      embedding: 16\n      context: 16\n      vocab_size: 300\n      batch_size: 4")
+        let repo = try WorkflowRepository(in: scratch, workflow: workflow)
+        let home = scratch("home")
+        let text = try String(contentsOfFile: Fixtures.shared("corpora/tinyshakespeare.txt"), encoding: .utf8)
+        try scratch.write("corpus/input.txt", String(text.prefix(20_000)))
+        #expect(try WFBinary.run(["datasets", "put", "shakespeare", scratch("corpus/input.txt"), "--home", home]).status == 0)
+        let result = try WFBinary.run(["run", repo.workflowFile, "--home", home, "--input", "corpus=shakespeare", "--no-sandbox"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let model = try WFBinary.run(["datasets", "show", "shakespeare-model", "--json", "--home", home]).stdout
+        for file in ["config.json", "model.safetensors", "vocab.json", "merges.txt", "metrics.csv", "samples.txt", "training.svg"] {
+            #expect(model.contains("\"\(file)\""), "the model version lacks \(file)")
+        }
+        #expect(!model.contains("optimizer.safetensors"))
+        let generated = try WFBinary.run(["datasets", "cat", "shakespeare-text", "outputs.txt", "--home", home]).stdout
+        #expect(generated.hasPrefix("ROMEO:") && generated.count > "ROMEO:".count + 5, "\(generated)")
+        let record = try latestRun(home: home)
+        let modelID = try #require(record.jobs.first { $0.name == "registerModel" }?.outputs["modelId"])
+        #expect(modelID.hasPrefix("shakespeare-model:"))
+        #expect(result.stdout.contains("registerModel.modelId = \(modelID)"), "\(result.stdout)")
+        let versions = try JSONDecoder().decode([VersionInfo].self, from: Data(try WFBinary.run(["datasets", "ls", "shakespeare-text", "--json", "--home", home]).stdout.utf8))
+        #expect(versions.first?.provenance.modelDigest != nil && versions.first?.provenance.job == "generate")
+    }
+
+    @Test func scriptsRunUnconfinedOnlyWhenAsked() throws {
+        let workflow = """
+            jobs:
+              write:
+                outputs:
+                  out: {type: dataset, with: {ref: unconfined}}
+                uses: script@v1
+                with:
+                  script: echo "outside the sandbox" > "$OUTPUTS_DIR/out/where.txt"
+            """
+        let repo = try WorkflowRepository(in: scratch, workflow: workflow)
+        let home = scratch("home")
+        let result = try WFBinary.run(["run", repo.workflowFile, "--home", home, "--no-sandbox"])
+        #expect(result.status == 0 && result.stderr.contains("running without a sandbox"), "\(result.stderr)")
+        #expect(try WFBinary.run(["datasets", "cat", "unconfined", "where.txt", "--home", home]).stdout == "outside the sandbox\n")
+    }
+}

@@ -31,6 +31,10 @@ let package = Package(
         .target(name: "Runner", dependencies: ["Workflows", "Datasets", "TextGeneration", "Training"]),
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // libgit2 (Debian libgit2-dev) through pkg-config.
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        // Git through libgit2: open and inspect repositories, read files at a commit, export trees, mirrors, checkouts.
+        .target(name: "GitSource", dependencies: ["CGit2"]),
         // GPT-2: tokenizer, safetensors, forward pass with a KV cache, sampling, generation.
         .target(name: "TextGeneration", dependencies: ["COpenBLAS", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
         // GPT-2 training, llm.c style: each layer's forward beside its backward, AdamW, schedules.
@@ -58,6 +62,7 @@ let package = Package(
         .testTarget(name: "TextGenerationTests", dependencies: ["TextGeneration", "CKernels", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TextGeneration", "TestSupport"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "TestSupport"]),
+        .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TestSupport"]),
     ]
 )

@@ -37,7 +37,7 @@ public struct RunBenchmark {
               result: {type: dataset, with: {ref: bench-result}}
             uses: script@v1
             with:
-              script: cp /inputs/repo/settings.json "${OUTPUTS_DIR:-/outputs}/result/"
+              script: cp "${INPUTS_DIR:-/inputs}/repo/settings.json" "${OUTPUTS_DIR:-/outputs}/result/"
         """
 
     public func run(log: (String) -> Void) throws -> Figures {

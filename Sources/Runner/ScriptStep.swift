@@ -33,6 +33,12 @@ struct ScriptStep {
             process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp"].merging(context.environment) { $1 }
         } else {
             context.log.line("running without a sandbox (--no-sandbox): the script sees and can change this machine")
+            // $INPUTS_DIR/NAME for every input, including other jobs' outputs kept in their own folders.
+            let inputsFolder = "\(context.workspace)/inputs"
+            try FileManager.default.createDirectory(atPath: inputsFolder, withIntermediateDirectories: true)
+            for (name, path) in context.inputs where path != "\(inputsFolder)/\(name)" {
+                try FileManager.default.createSymbolicLink(atPath: "\(inputsFolder)/\(name)", withDestinationPath: path)
+            }
             process.executableURL = URL(fileURLWithPath: command[0])
             process.arguments = Array(command.dropFirst())
             process.currentDirectoryURL = URL(fileURLWithPath: context.workspace)

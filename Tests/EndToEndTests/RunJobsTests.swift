@@ -204,11 +204,20 @@ import TestSupport
                 uses: script@v1
                 with:
                   script: echo "outside the sandbox" > "$OUTPUTS_DIR/out/where.txt"
+              read:
+                needs: [write]
+                inputs: {previous: write.outputs.out}
+                outputs:
+                  copy: {type: dataset, with: {ref: unconfined-copy}}
+                uses: script@v1
+                with:
+                  script: cp "$INPUTS_DIR/previous/where.txt" "$OUTPUTS_DIR/copy/"
             """
         let repo = try WorkflowRepository(in: scratch, workflow: workflow)
         let home = scratch("home")
         let result = try WFBinary.run(["run", repo.workflowFile, "--home", home, "--no-sandbox"])
         #expect(result.status == 0 && result.stderr.contains("running without a sandbox"), "\(result.stderr)")
         #expect(try WFBinary.run(["datasets", "cat", "unconfined", "where.txt", "--home", home]).stdout == "outside the sandbox\n")
+        #expect(try WFBinary.run(["datasets", "cat", "unconfined-copy", "where.txt", "--home", home]).stdout == "outside the sandbox\n")
     }
 }

@@ -28,7 +28,7 @@ let package = Package(
         // The Gradient workflow model: typed spec decoded from YAML (Yams, which is libyaml), validation, the job DAG.
         .target(name: "Workflows", dependencies: ["Datasets", .product(name: "Yams", package: "Yams")]),
         // Running workflows locally: jobs in order, actions, dataset outputs with provenance.
-        .target(name: "Runner", dependencies: ["Workflows", "Datasets", "TextGeneration", "Training"]),
+        .target(name: "Runner", dependencies: ["Workflows", "Datasets", "GitSource", "TextGeneration", "Training"]),
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libgit2 (Debian libgit2-dev) through pkg-config.

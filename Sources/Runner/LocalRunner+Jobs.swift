@@ -51,7 +51,7 @@ extension LocalRunner {
             let step = StepContext(job: job, runID: context.runID, workflow: context.workflow, inputs: inputs, outputs: outputs,
                                    environment: try environment(for: job, context: context), workspace: workspace, log: jobLog,
                                    options: context.options, store: store, defaultModel: defaultModel, checkout: context.checkout,
-                                   commit: context.commit)
+                                   commit: context.commit, secrets: context.secrets)
             let started = Date()
             let result = try run(step)
             var values = result.committed
@@ -72,13 +72,7 @@ extension LocalRunner {
         let job = step.job
         switch job.action {
         case .gitCheckout:
-            let folder = try step.folderOutput(for: "git-checkout@v1", accepting: ["volume", "dataset"])
-            if case .literal(let url)? = job.with["url"], !url.isEmpty {
-                throw RunError.unsupported(job: job.name, detail: "checking out \(url) is not supported yet; wf run uses the local checkout (url: context.event.github.url)")
-            }
-            try CheckoutCopy.copy(step.checkout, to: folder)
-            step.log.line("copied the checkout \(step.checkout) at \(step.commit.map { String($0.prefix(12)) } ?? "no commit")")
-            return StepResult()
+            return try GitCheckoutStep(context: step).run()
         case .textGeneration:
             return try TextGenerationStep(context: step).run()
         case .train:

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import GitSource
 import TextGeneration
 import Workflows
 
@@ -36,11 +37,13 @@ public final class LocalRunner {
         let secrets = try secretValues(spec, selected: selected, store: options.secrets)
         let runID = "run-\(Timestamp.now().milliseconds)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         let runFolder = "\(home)/runs/\(runID)"
-        let commit = GitHead.commit(in: checkout)
+        let source = CheckoutSource(checkout)
+        let commit = source.commit
         log("\(runID): \(relative) at \(commit.map { String($0.prefix(12)) } ?? "an uncommitted checkout")")
+        if source.isDirty { log("note: \(checkout) has uncommitted changes; the run uses them, and provenance names HEAD") }
 
         let jobs = spec.jobs.filter { selected.contains($0.name) }
-        var record = RunRecord(id: runID, workflow: relative, repository: checkout, commit: commit, trigger: options.trigger,
+        var record = RunRecord(id: runID, workflow: relative, repository: source.repository, commit: commit, trigger: options.trigger,
                                pid: getpid(), inputs: workflowInputs.mapValues(\.value),
                                jobs: jobs.map { JobRecord(name: $0.name, action: $0.action.rawValue, log: "\(runFolder)/\($0.name)/log.txt") })
         try store.recordRunStarted(record)
@@ -87,7 +90,7 @@ public final class LocalRunner {
                 for (name, output) in job.outputs.sorted(by: { $0.key < $1.key }) {
                     guard case .dataset(let ref) = output, done.values[name] == nil else { continue }
                     let dataset = String(ref.split(separator: ":").first ?? "")
-                    let provenance = Provenance(repository: checkout, commit: commit, workflow: relative, job: job.name, run: runID,
+                    let provenance = Provenance(repository: source.repository, commit: commit, workflow: relative, job: job.name, run: runID,
                                                 settingsDigest: done.result.settingsDigest, modelDigest: done.result.modelDigest)
                     let version = try store.commit(dataset: dataset, paths: [outputPaths[job.name]![name]!],
                                                    message: "\(relative) \(job.name).\(name)", provenance: provenance)

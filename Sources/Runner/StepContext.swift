@@ -18,6 +18,28 @@ struct StepContext {
     let defaultModel: String?
     let checkout: String
     let commit: String?
+    /// Values of the secrets the run uses, by name.
+    let secrets: [String: String]
+
+    /// A `with:` value as text: a literal, a secret's value, or this run's context value.
+    func text(_ key: String) throws -> String? {
+        switch job.with[key] {
+        case .literal(let text)?: return text
+        case .list(let items)?: return items.joined(separator: " ")
+        case .secret(let name)?:
+            guard let value = secrets[name] else {
+                throw RunError.missingInput(job: job.name, input: "secret:\(name)", detail: "not set; set it with wf secrets set \(name)")
+            }
+            return value
+        case .context(let path)?:
+            switch path {
+            case "event.github.url": return checkout
+            case "event.github.ref": return commit
+            default: throw RunError.unsupported(job: job.name, detail: "with: \(key): context.\(path) is not known to wf run")
+            }
+        case nil: return nil
+        }
+    }
 
     /// The folder of the job's only output of `kind` (`dataset` or `volume`), or an error that says what to add.
     func folderOutput(for action: String, accepting kinds: Set<String>) throws -> String {

@@ -220,4 +220,40 @@ import TestSupport
         #expect(try WFBinary.run(["datasets", "cat", "unconfined", "where.txt", "--home", home]).stdout == "outside the sandbox\n")
         #expect(try WFBinary.run(["datasets", "cat", "unconfined-copy", "where.txt", "--home", home]).stdout == "outside the sandbox\n")
     }
+
+    /// git-checkout@v1 with a url clones that repository at `ref` through libgit2.
+    @Test func aCheckoutOfAnotherRepositoryTakesTheRef() throws {
+        let library = try WorkflowRepository(in: Scratch("wf-library"), workflow: "jobs: {}")
+        try library.scratch.write("repo/version.txt", "v1\n")
+        try library.git("add", "-A")
+        try library.git("commit", "-q", "-m", "v1")
+        try library.git("tag", "v1")
+        try library.scratch.write("repo/version.txt", "v2\n")
+        try library.git("commit", "-q", "-am", "v2")
+        let workflow = """
+            jobs:
+              fetch:
+                outputs:
+                  library: {type: volume}
+                uses: git-checkout@v1
+                with: {url: \(library.path), ref: v1}
+              record:
+                needs: [fetch]
+                inputs: {library: fetch.outputs.library}
+                outputs:
+                  version: {type: dataset, with: {ref: library-version}}
+                uses: script@v1
+                with:
+                  script: cp "$INPUTS_DIR/library/version.txt" "$OUTPUTS_DIR/version/"
+            """
+        let repo = try WorkflowRepository(in: scratch, workflow: workflow)
+        let home = scratch("home")
+        let result = try WFBinary.run(["run", repo.workflowFile, "--home", home, "--no-sandbox"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try WFBinary.run(["datasets", "cat", "library-version", "version.txt", "--home", home]).stdout == "v1\n")
+
+        try repo.write(workflow: workflow.replacingOccurrences(of: library.path, with: scratch("nowhere")))
+        let missing = try WFBinary.run(["run", repo.workflowFile, "--home", home, "--no-sandbox"])
+        #expect(missing.status != 0 && missing.stderr.contains("job fetch failed") && missing.stderr.contains(scratch("nowhere")), "\(missing.stderr)")
+    }
 }

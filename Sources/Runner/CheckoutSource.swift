@@ -1,0 +1,29 @@
+import Foundation
+import GitSource
+
+/// Where a local run's code comes from, through libgit2: the checkout's HEAD commit, whether
+/// it has uncommitted changes, and the repository to name in provenance (the `origin` URL
+/// when there is one, so versions from clones of one repository name the same source; else
+/// the checkout's path). A folder that is not a git checkout has no commit.
+struct CheckoutSource {
+    let path: String
+    let commit: String?
+    let isDirty: Bool
+    let repository: String
+
+    init(_ path: String) {
+        self.path = path
+        let repository = try? GitRepository.open(path)
+        commit = try? repository?.head().commit
+        isDirty = (try? repository?.isDirty()) ?? false
+        self.repository = repository?.remoteURL().map(Self.withoutPassword) ?? path
+    }
+
+    /// `https://user:token@host/x` → `https://user@host/x`: provenance is shown to everyone.
+    static func withoutPassword(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+        let credentials = url[scheme.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + String(url[at...])
+    }
+}

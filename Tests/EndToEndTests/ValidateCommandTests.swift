@@ -39,4 +39,14 @@ import TestSupport
         #expect(failed.status == 1)
         #expect(failed.stdout.contains("\(bad):5:5: jobs.a.needs: no job named ghost"), "\(failed.stdout)")
     }
+
+    /// The project's own workflow and every example in workflows/ are valid.
+    @Test func theProjectsWorkflowsValidate() throws {
+        let examples = try FileManager.default.contentsOfDirectory(atPath: Fixtures.checkout("workflows")).filter { $0.hasSuffix(".yaml") }
+        #expect(examples.count >= 3)
+        let files = [Fixtures.checkout(".gradient/workflows/nlp-text-generation.yaml")] + examples.map { Fixtures.checkout("workflows/\($0)") }
+        let result = try WFBinary.run(["validate"] + files)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.components(separatedBy: "\nok ").count == files.count, "\(result.stdout)")
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,4 +12,12 @@ struct RunsCommand: ParsableCommand {
             """,
         subcommands: [RunsListCommand.self, RunsShowCommand.self, RunsLogsCommand.self]
     )
+
+    /// The run `id` names, or the latest run.
+    static func find(_ id: String?, in store: StoreOptions) throws -> RunRecord {
+        let opened = try store.open(.readOnly)
+        if let id { return try opened.run(id) }
+        guard let latest = try opened.runs(limit: 1).first else { throw ValidationError("no runs yet in \(store.resolvedHome); start one with `wf run`") }
+        return latest
+    }
 }

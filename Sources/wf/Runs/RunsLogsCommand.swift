@@ -8,8 +8,8 @@ struct RunsLogsCommand: ParsableCommand {
         abstract: "Print a run's logs, job by job (secret values appear as ***)."
     )
 
-    @Argument(help: "The run id, or a unique prefix of it.")
-    var id: String
+    @Argument(help: "The run id, or a unique prefix of it (default: the latest run).")
+    var id: String?
 
     @Option(help: "Only this job's log.")
     var job: String?
@@ -24,7 +24,7 @@ struct RunsLogsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let record = try store.open(.readOnly).run(id)
+        let record = try RunsCommand.find(id, in: store)
         var jobs = record.jobs
         if let job {
             jobs = jobs.filter { $0.name == job }

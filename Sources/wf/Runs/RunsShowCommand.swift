@@ -7,14 +7,14 @@ struct RunsShowCommand: ParsableCommand {
         abstract: "Show one run: where it came from, how it ended, and each job with its timing and outputs."
     )
 
-    @Argument(help: "The run id, or a unique prefix of it.")
-    var id: String
+    @Argument(help: "The run id, or a unique prefix of it (default: the latest run).")
+    var id: String?
 
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let record = try store.open(.readOnly).run(id)
+        let record = try RunsCommand.find(id, in: store)
         if output.json { return try JSONOutput.print(record) }
         print("run        \(record.id)")
         print("status     \(record.status.rawValue)")

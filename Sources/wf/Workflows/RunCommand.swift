@@ -73,7 +73,7 @@ struct RunCommand: ParsableCommand {
                   + "\(Format.bytes(version.bytes)), tree \(version.tree.short)")
         }
         if let first = result.versions.first {
-            print("see it with: wf datasets ls \(first.dataset); wf datasets cat \(first.dataset) outputs.txt; wf runs show \(result.run.id)")
+            print("see it with: wf datasets show \(first.dataset); wf runs show \(result.run.id)")
         }
     }
 

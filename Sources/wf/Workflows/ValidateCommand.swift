@@ -26,7 +26,7 @@ struct ValidateCommand: ParsableCommand {
             do {
                 let spec = try WorkflowParser.parse(text, file: file)
                 let order = WorkflowValidator.layers(of: spec).map { $0.joined(separator: " + ") }.joined(separator: " → ")
-                print("ok \(file): \(spec.jobs.count) jobs: \(order)")
+                print("ok \(file): \(Format.count(spec.jobs.count, "job")): \(order)")
             } catch let errors as WorkflowErrors {
                 print(errors.description)
                 failed = true

@@ -43,7 +43,9 @@ extension LocalRunner {
             for (name, output) in job.outputs {
                 if output == .string {
                     try FileManager.default.createDirectory(atPath: "\(workspace)/outputs", withIntermediateDirectories: true)
-                    FileManager.default.createFile(atPath: outputs[name]!, contents: nil)
+                    guard FileManager.default.createFile(atPath: outputs[name]!, contents: nil) else {
+                        throw RunError.failed(job: job.name, detail: "cannot create its string output file \(outputs[name]!)")
+                    }
                 } else {
                     try FileManager.default.createDirectory(atPath: outputs[name]!, withIntermediateDirectories: true)
                 }

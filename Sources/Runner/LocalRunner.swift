@@ -35,7 +35,7 @@ public final class LocalRunner {
         let selected = try jobsToRun(spec, onlyJob: options.onlyJob)
         let workflowInputs = try WorkflowInputs.resolve(spec, given: options.inputs, store: store)
         let secrets = try secretValues(spec, selected: selected, store: options.secrets)
-        let runID = "run-\(Timestamp.now().milliseconds)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        let runID = "run-\(Timestamp.now().milliseconds)-\(String(UInt32.random(in: 0...UInt32.max) | 0x1000_0000, radix: 16))"
         let runFolder = "\(home)/runs/\(runID)"
         let source = CheckoutSource(checkout)
         let commit = source.commit

@@ -30,7 +30,8 @@ public enum WorkflowValidator {
                     // An output that is written but was rejected already has its own error.
                     let written = locate(root, ["jobs", source, "outputs", output])?.scalar?.string == output
                     if producer.outputs[output] == nil && !written {
-                        fail(path, "job \(source) has no output \(output); its outputs are \(producer.outputs.keys.sorted().joined(separator: ", "))")
+                        let known = producer.outputs.keys.sorted()
+                        fail(path, "job \(source) has no output \(output); " + (known.isEmpty ? "it has no outputs" : "its outputs are \(known.joined(separator: ", "))"))
                     }
                     if !ancestors(of: job, in: spec).contains(source) {
                         fail(path, "reads \(source)'s output but does not need \(source); add it to needs")

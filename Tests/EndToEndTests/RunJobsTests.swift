@@ -256,4 +256,27 @@ import TestSupport
         let missing = try WFBinary.run(["run", repo.workflowFile, "--home", home, "--no-sandbox"])
         #expect(missing.status != 0 && missing.stderr.contains("job fetch failed") && missing.stderr.contains(scratch("nowhere")), "\(missing.stderr)")
     }
+
+    /// A cycle or an input naming a missing output stops `wf run` before anything runs or is recorded.
+    @Test func brokenWorkflowsAreRefusedBeforeAnythingRuns() throws {
+        let workflow = """
+            jobs:
+              a:
+                needs: [b]
+                uses: script@v1
+                with: {script: "true"}
+              b:
+                needs: [a]
+                inputs: {x: a.outputs.missing}
+                uses: script@v1
+                with: {script: "true"}
+            """
+        let repo = try WorkflowRepository(in: scratch, workflow: workflow)
+        let home = scratch("home")
+        let result = try WFBinary.run(["run", repo.workflowFile, "--home", home])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("nlp.yaml:3:5: jobs.a.needs: the jobs need each other in a cycle: a → b → a"), "\(result.stderr)")
+        #expect(result.stderr.contains("jobs.b.inputs.x: job a has no output missing; it has no outputs"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(home)/runs"))
+    }
 }

@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Linux calls that Glibc's Swift module leaves out (syncfs).
@@ -29,6 +30,11 @@ let package = Package(
         .target(name: "Workflows", dependencies: ["Datasets", .product(name: "Yams", package: "Yams")]),
         // Running workflows locally: jobs in order, actions, dataset outputs with provenance.
         .target(name: "Runner", dependencies: ["Workflows", "Datasets", "GitSource", "TextGeneration", "Training"]),
+        // Linked repositories, their mirrors, polling, webhook checks, the run queue: the daemon's logic without HTTP.
+        .target(name: "Triggers", dependencies: ["Datasets", "GitSource", "Workflows", "Runner", .product(name: "Crypto", package: "swift-crypto"),
+                                                 .product(name: "GRDB", package: "GRDB.swift")]),
+        // HTTP (Hummingbird): the webhook endpoints in front of Triggers.
+        .target(name: "Server", dependencies: ["Triggers", .product(name: "Hummingbird", package: "hummingbird")]),
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libgit2 (Debian libgit2-dev) through pkg-config.
@@ -52,6 +58,8 @@ let package = Package(
                 "Training",
                 "Workflows",
                 "Runner",
+                "Triggers",
+                "Server",
                 "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -63,6 +71,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TextGeneration", "TestSupport"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "TestSupport"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "TestSupport"]),
+        .testTarget(name: "TriggersTests", dependencies: ["Triggers", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TestSupport"]),
     ]
 )

@@ -11,6 +11,14 @@ struct CheckoutSource {
     let isDirty: Bool
     let repository: String
 
+    /// A source named by the caller: an exported tree has no `.git` to read.
+    init(repository: String, commit: String) {
+        path = repository
+        self.commit = commit
+        isDirty = false
+        self.repository = Self.withoutPassword(repository)
+    }
+
     init(_ path: String) {
         self.path = path
         let repository = try? GitRepository.open(path)

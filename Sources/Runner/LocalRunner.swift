@@ -35,9 +35,9 @@ public final class LocalRunner {
         let selected = try jobsToRun(spec, onlyJob: options.onlyJob)
         let workflowInputs = try WorkflowInputs.resolve(spec, given: options.inputs, store: store)
         let secrets = try secretValues(spec, selected: selected, store: options.secrets)
-        let runID = "run-\(Timestamp.now().milliseconds)-\(String(UInt32.random(in: 0...UInt32.max) | 0x1000_0000, radix: 16))"
+        let runID = options.runID ?? LocalRunner.newRunID()
         let runFolder = "\(home)/runs/\(runID)"
-        let source = CheckoutSource(checkout)
+        let source = options.source.map { CheckoutSource(repository: $0.repository, commit: $0.commit) } ?? CheckoutSource(checkout)
         let commit = source.commit
         log("\(runID): \(relative) at \(commit.map { String($0.prefix(12)) } ?? "an uncommitted checkout")")
         if source.isDirty { log("note: \(checkout) has uncommitted changes; the run uses them, and provenance names HEAD") }
@@ -105,6 +105,11 @@ public final class LocalRunner {
         try store.recordRunFinished(runID, status: .succeeded, summary: nil)
         record.status = .succeeded
         return Result(run: try store.run(runID), versions: versions)
+    }
+
+    /// `run-MILLISECONDS-RANDOM`: sorts by time, unique across processes.
+    public static func newRunID() -> String {
+        "run-\(Timestamp.now().milliseconds)-\(String(UInt32.random(in: 0...UInt32.max) | 0x1000_0000, radix: 16))"
     }
 
     /// Updates one job of the run record, in memory and in the index.

@@ -16,6 +16,11 @@ public struct RunOptions: Sendable {
     public var trigger = "wf run"
     /// Where `secret:NAME` values come from.
     public var secrets = SecretStore()
+    /// The repository and commit to record, when the checkout is an export without `.git`
+    /// (the daemon's); nil reads them from the checkout.
+    public var source: (repository: String, commit: String)?
+    /// The run's id, when the caller names it first (the daemon records it in its queue).
+    public var runID: String?
 
     public init() {}
 }

@@ -19,6 +19,12 @@ public struct Trigger: Sendable, Equatable {
     public var ignoredBranches: [String]
     /// Tags that trigger runs (`tags.only`).
     public var tags: [String]
+
+    public init(branches: [String] = [], ignoredBranches: [String] = [], tags: [String] = []) {
+        self.branches = branches
+        self.ignoredBranches = ignoredBranches
+        self.tags = tags
+    }
 }
 
 public struct Defaults: Sendable, Equatable {

@@ -48,14 +48,26 @@ public enum WFBinary {
                       stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: Array(outData))
     }
 
-    /// Starts `wf ARGUMENTS` without waiting; standard output goes to `stdoutFile`.
-    public static func start(_ arguments: [String], stdoutFile: String) throws -> Process {
+    /// Starts `wf ARGUMENTS` without waiting; standard output goes to `stdoutFile`, standard
+    /// error to `stderrFile` (or nowhere).
+    public static func start(_ arguments: [String], stdoutFile: String, stderrFile: String? = nil,
+                             environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "WF_HOME")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
         FileManager.default.createFile(atPath: stdoutFile, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutFile))
-        process.standardError = FileHandle.nullDevice
+        if let stderrFile {
+            FileManager.default.createFile(atPath: stderrFile, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrFile))
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         return process
     }

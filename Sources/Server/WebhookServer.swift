@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Triggers
+
+/// The daemon's HTTP side: `POST /hooks/github`, `/hooks/gitea` and `/hooks/gitlab` hand each
+/// delivery to `Daemon.deliver` off the event loop (it may fetch a mirror); `GET /health`.
+/// Bodies over `Daemon.webhookBodyLimit` get 413 without being read to the end.
+public struct WebhookServer: Sendable {
+    public let daemon: Daemon
+    public let host: String
+    public let port: Int
+
+    public init(daemon: Daemon, host: String, port: Int) {
+        self.daemon = daemon
+        self.host = host
+        self.port = port
+    }
+
+    /// Serves until the task is cancelled; `onRunning` gets the port (useful with port 0).
+    public func run(onRunning: @escaping @Sendable (Int) -> Void) async throws {
+        let router = Router()
+        let daemon = self.daemon
+        router.post("/hooks/:forge") { request, context -> Response in
+            guard let name = context.parameters.get("forge"), let forge = WebhookEvent.Forge(rawValue: name) else {
+                return Self.json(404, ["error": "no such hook; use /hooks/github, /hooks/gitea or /hooks/gitlab"])
+            }
+            var request = request
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.collectBody(upTo: Daemon.webhookBodyLimit)
+            } catch {
+                return Self.json(413, ["error": "the body is over \(Daemon.webhookBodyLimit) bytes"])
+            }
+            let body = Array(buffer.readableBytesView)
+            func header(_ name: String) -> String? {
+                request.headers.first { $0.name.canonicalName == name.lowercased() }?.value
+            }
+            let event = header(Self.eventHeader(forge)), proof = header(WebhookSignature.header(for: forge))
+            let answer = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(returning: daemon.deliver(forge: forge, event: event, proof: proof, body: body))
+                }
+            }
+            return Self.json(answer.status, answer.body)
+        }
+        router.get("/health") { _, _ -> String in "ok\n" }
+        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "wf"),
+                              onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) })
+        try await app.runService(gracefulShutdownSignals: [])
+    }
+
+    static func eventHeader(_ forge: WebhookEvent.Forge) -> String {
+        switch forge {
+        case .github: return "X-GitHub-Event"
+        case .gitea: return "X-Gitea-Event"
+        case .gitlab: return "X-Gitlab-Event"
+        }
+    }
+
+    static func json(_ status: Int, _ body: [String: String]) -> Response {
+        let text = WebhookResponse(status: status, body: body).json
+        return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

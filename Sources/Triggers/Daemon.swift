@@ -1,0 +1,166 @@
+import Datasets
+import Foundation
+import GitSource
+import Runner
+
+/// `wf daemon`: polls each link's mirror on its interval, takes webhook deliveries, and runs
+/// the queue one item at a time. All of its state is in `TriggerStore`, so it can be killed
+/// at any moment: started again, it retries once a run that was cut off and repeats nothing
+/// that finished.
+///
+/// Several pushes during a run: each commit a webhook reports is queued and runs after the
+/// current one, in order. Polling sees only each ref's newest commit at each fetch, so pushes
+/// between two polls run once, for the newest commit.
+public final class Daemon: @unchecked Sendable {
+    public let home: String
+    public let triggers: TriggerStore
+    let defaultModel: String?
+    let log: @Sendable (String) -> Void
+    /// How long the worker sleeps when the queue is empty (items queued by `wf trigger` in
+    /// another process are seen within it; in-process ones wake it at once).
+    public var idleWait: TimeInterval = 0.25
+
+    private let wake = DispatchSemaphore(value: 0)
+    private let state = NSLock()
+    private var stopping = false
+    private var nextPoll = [String: Date]()
+
+    public init(home: String, defaultModel: String?, log: @escaping @Sendable (String) -> Void) throws {
+        self.home = home
+        self.triggers = try TriggerStore(home: home)
+        self.defaultModel = defaultModel
+        self.log = log
+    }
+
+    public var isStopping: Bool { state.withLock { stopping } }
+
+    /// Asks the loops to end: the poller at once, the worker after its current run.
+    public func stop() {
+        state.withLock { stopping = true }
+        wake.signal()
+    }
+
+    // MARK: queueing
+
+    /// Queues the workflows `ref` at `commit` triggers; returns the items, new or not.
+    func enqueue(link: Link, ref: String, commit: String, source: QueueItem.Source) throws -> [(item: QueueItem, isNew: Bool)] {
+        let repository = try Mirror(link: link, home: home).repository()
+        var queued = [(item: QueueItem, isNew: Bool)]()
+        for decision in try WorkflowMatcher.workflows(in: repository, commit: commit, ref: ref) {
+            let entry = try triggers.enqueue(link: link.name, commit: commit, ref: ref, workflow: decision.workflow, source: source,
+                                             status: decision.problem == nil ? .queued : .failed, detail: decision.problem)
+            if entry.isNew {
+                log("\(link.name): \(ref) at \(commit.prefix(12)): " + (decision.problem.map { "\(decision.workflow) cannot run: \($0)" } ?? "queued \(decision.workflow) (\(source.rawValue))"))
+            }
+            queued.append(entry)
+        }
+        if !queued.isEmpty { wake.signal() }
+        return queued
+    }
+
+    /// Fetches `link` and queues what changed since the last fetch. Failures are recorded
+    /// (and backed off by the poller), never thrown.
+    @discardableResult
+    public func poll(_ link: Link) -> [QueueItem] {
+        do {
+            let heads = try Mirror(link: link, home: home).update()
+            var items = [QueueItem]()
+            for change in try triggers.recordFetch(link.name, heads: heads, error: nil) where link.watches(change.ref) {
+                items += try enqueue(link: link, ref: change.ref, commit: change.commit, source: .poll).filter(\.isNew).map(\.item)
+            }
+            return items
+        } catch {
+            log("\(link.name): fetching \(CheckoutSourceURL.redacted(link.url)) failed: \(error); retrying later")
+            try? triggers.recordFetch(link.name, heads: nil, error: "\(error)")
+            return []
+        }
+    }
+
+    /// `wf trigger`: queues the workflows at `commit` (default: the branch's newest), fetching first.
+    public func trigger(_ name: String, commit: String?) throws -> [(item: QueueItem, isNew: Bool)] {
+        let state = try triggers.link(name)
+        let mirror = Mirror(link: state.link, home: home)
+        let heads = try mirror.update()
+        try triggers.recordFetch(name, heads: heads, error: nil)
+        let repository = try mirror.repository()
+        let branchRef: String
+        if let branch = state.link.branch { branchRef = "refs/heads/\(branch)" } else {
+            let head = try? repository.head()
+            branchRef = head?.branch.map { "refs/heads/\($0)" } ?? "refs/heads/main"
+        }
+        let target = try commit.map { try repository.resolve($0) } ?? repository.resolve(branchRef)
+        return try enqueue(link: state.link, ref: branchRef, commit: target, source: .trigger)
+    }
+
+    // MARK: loops
+
+    /// Polls every link whose time has come, with ±10% jitter, doubling the wait after each
+    /// failure up to ten minutes. Returns when `stop()` is called.
+    public func pollLoop() {
+        while !isStopping {
+            let now = Date()
+            for state in (try? triggers.links()) ?? [] where state.link.pollSeconds > 0 {
+                let name = state.link.name
+                let due = self.state.withLock { nextPoll[name] } ?? now
+                guard due <= now, !isStopping else { continue }
+                poll(state.link)
+                let failures = (try? triggers.link(name).failures) ?? 0
+                let base = min(600, Double(state.link.pollSeconds) * pow(2, Double(min(failures, 10))))
+                let wait = base * Double.random(in: 0.9...1.1)
+                self.state.withLock { nextPoll[name] = Date().addingTimeInterval(wait) }
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+    }
+
+    /// Runs queued items one at a time until `stop()`; the item running then finishes first.
+    public func workLoop() {
+        while !isStopping {
+            if !runNext() { _ = wake.wait(timeout: .now() + idleWait) }
+        }
+    }
+
+    /// Runs the oldest queued item; false when there was none.
+    @discardableResult
+    public func runNext() -> Bool {
+        guard let item = try? triggers.claimNext() else { return false }
+        run(item)
+        return true
+    }
+
+    func run(_ item: QueueItem) {
+        let runID = LocalRunner.newRunID()
+        let checkout = "\(home)/daemon/checkouts/\(item.id)"
+        defer { try? FileManager.default.removeItem(atPath: checkout) }
+        do {
+            try triggers.setRun(item.id, runID: runID)
+            let state = try triggers.link(item.link)
+            log("\(item.link): running \(item.workflow) at \(item.commit.prefix(12)) as \(runID)")
+            try? FileManager.default.removeItem(atPath: checkout)
+            try FileManager.default.createDirectory(atPath: checkout, withIntermediateDirectories: true)
+            try Mirror(link: state.link, home: home).repository().export(commit: item.commit, to: checkout)
+            var options = RunOptions()
+            options.trigger = "\(item.source.rawValue) \(item.link) \(item.ref)"
+            options.source = (repository: state.link.url, commit: item.commit)
+            options.runID = runID
+            let runner = try LocalRunner(home: home, defaultModel: defaultModel) { [log] in log("  " + $0) }
+            let result = try runner.run(workflowFile: "\(checkout)/\(item.workflow)", checkout: checkout, options: options)
+            try triggers.finish(item.id, status: .succeeded, runID: runID,
+                                detail: result.versions.map(\.reference).joined(separator: " "))
+            log("\(item.link): \(runID) succeeded" + result.versions.map { " → \($0.reference)" }.joined())
+        } catch {
+            try? triggers.finish(item.id, status: .failed, runID: runID, detail: "\(error)")
+            log("\(item.link): \(runID) failed: \(error)")
+        }
+    }
+}
+
+/// Hides a password in a URL before it is logged.
+enum CheckoutSourceURL {
+    static func redacted(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
+        let credentials = url[scheme.upperBound..<at]
+        guard let colon = credentials.firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+}

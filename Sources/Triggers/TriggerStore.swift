@@ -1,0 +1,205 @@
+import Datasets
+import Foundation
+import GRDB
+
+/// The daemon's tables in the wf home's SQLite index: links, the refs last seen on each, and
+/// the run queue. Everything the daemon must not forget lives here, so a daemon killed at any
+/// moment and started again loses no queued run and repeats no finished one.
+///
+///     links(name PK, definition JSON, last_fetch_ms, last_error, failures)
+///     link_refs(link, ref, commit_id, PK(link, ref))
+///     queue(id PK, link, commit_id, ref, workflow, source, status, attempts, enqueued_ms,
+///           started_ms, finished_ms, run_id, detail, UNIQUE(link, commit_id, workflow))
+public struct TriggerStore: Sendable {
+    public let store: DatasetStore
+
+    public enum Failure: Error, CustomStringConvertible, Equatable {
+        case duplicateLink(String)
+        case unknownLink(String, known: [String])
+
+        public var description: String {
+            switch self {
+            case .duplicateLink(let name): return "a link named \(name) exists; choose another --name, or remove it with `wf links rm \(name)`"
+            case .unknownLink(let name, let known):
+                return "no link named \(name)" + (known.isEmpty ? "; add one with `wf link URL`" : "; links: \(known.joined(separator: ", "))")
+            }
+        }
+    }
+
+    public init(home: String) throws {
+        store = try DatasetStore(home: home)
+        try store.writeIndex { db in try db.execute(sql: Self.schema) }
+    }
+
+    static let schema = """
+        CREATE TABLE IF NOT EXISTS links(
+            name TEXT PRIMARY KEY, definition TEXT NOT NULL, last_fetch_ms INTEGER, last_error TEXT,
+            failures INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE IF NOT EXISTS link_refs(
+            link TEXT NOT NULL, ref TEXT NOT NULL, commit_id TEXT NOT NULL, PRIMARY KEY(link, ref));
+        CREATE TABLE IF NOT EXISTS queue(
+            id INTEGER PRIMARY KEY AUTOINCREMENT, link TEXT NOT NULL, commit_id TEXT NOT NULL, ref TEXT NOT NULL,
+            workflow TEXT NOT NULL, source TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+            enqueued_ms INTEGER NOT NULL, started_ms INTEGER, finished_ms INTEGER, run_id TEXT, detail TEXT,
+            UNIQUE(link, commit_id, workflow));
+        CREATE INDEX IF NOT EXISTS queue_by_status ON queue(status, id);
+        """
+
+    // MARK: links
+
+    public func add(_ link: Link, heads: [String: String]) throws {
+        let definition = String(decoding: try JSONEncoder().encode(link), as: UTF8.self)
+        try store.writeIndex { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM links WHERE name = ?", arguments: [link.name]) == true {
+                throw Failure.duplicateLink(link.name)
+            }
+            try db.execute(sql: "INSERT INTO links(name, definition, last_fetch_ms) VALUES (?, ?, ?)",
+                           arguments: [link.name, definition, Timestamp.now().milliseconds])
+            try Self.replaceHeads(heads, of: link.name, in: db)
+        }
+    }
+
+    public func remove(_ name: String) throws {
+        try store.writeIndex { db in
+            try db.execute(sql: "DELETE FROM links WHERE name = ?", arguments: [name])
+            guard db.changesCount > 0 else { throw Failure.unknownLink(name, known: try String.fetchAll(db, sql: "SELECT name FROM links ORDER BY name")) }
+            try db.execute(sql: "DELETE FROM link_refs WHERE link = ?", arguments: [name])
+            try db.execute(sql: "UPDATE queue SET status = 'failed', detail = 'the link was removed' WHERE link = ? AND status = 'queued'",
+                           arguments: [name])
+        }
+    }
+
+    public func links() throws -> [LinkState] {
+        try store.readIndex { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM links ORDER BY name").map { row in
+                let name: String = row["name"]
+                let definition: String = row["definition"]
+                let heads = try Row.fetchAll(db, sql: "SELECT ref, commit_id FROM link_refs WHERE link = ?", arguments: [name])
+                let lastFetch: Int64? = row["last_fetch_ms"]
+                return LinkState(link: try JSONDecoder().decode(Link.self, from: Data(definition.utf8)),
+                                 lastFetch: lastFetch.map(Timestamp.init(milliseconds:)), lastError: row["last_error"],
+                                 failures: row["failures"],
+                                 heads: Dictionary(uniqueKeysWithValues: heads.map { ($0["ref"] as String, $0["commit_id"] as String) }))
+            }
+        } ?? []
+    }
+
+    public func link(_ name: String) throws -> LinkState {
+        let all = try links()
+        guard let found = all.first(where: { $0.link.name == name }) else { throw Failure.unknownLink(name, known: all.map(\.link.name)) }
+        return found
+    }
+
+    /// Records a fetch: on success the refs now on the remote, replacing the last seen, and
+    /// returns the refs whose commit changed or appeared; on failure the error and one more failure.
+    @discardableResult
+    public func recordFetch(_ name: String, heads: [String: String]?, error: String?) throws -> [(ref: String, commit: String)] {
+        try store.writeIndex { db in
+            guard let heads else {
+                try db.execute(sql: "UPDATE links SET last_fetch_ms = ?, last_error = ?, failures = failures + 1 WHERE name = ?",
+                               arguments: [Timestamp.now().milliseconds, error, name])
+                return []
+            }
+            let old = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT ref, commit_id FROM link_refs WHERE link = ?", arguments: [name])
+                .map { ($0["ref"] as String, $0["commit_id"] as String) })
+            try db.execute(sql: "UPDATE links SET last_fetch_ms = ?, last_error = NULL, failures = 0 WHERE name = ?",
+                           arguments: [Timestamp.now().milliseconds, name])
+            try Self.replaceHeads(heads, of: name, in: db)
+            return heads.filter { old[$0.key] != $0.value }.map { (ref: $0.key, commit: $0.value) }.sorted { $0.ref < $1.ref }
+        }
+    }
+
+    private static func replaceHeads(_ heads: [String: String], of link: String, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM link_refs WHERE link = ?", arguments: [link])
+        for (ref, commit) in heads {
+            try db.execute(sql: "INSERT INTO link_refs(link, ref, commit_id) VALUES (?, ?, ?)", arguments: [link, ref, commit])
+        }
+    }
+
+    // MARK: queue
+
+    /// Queues (link, commit, workflow) unless it was ever queued; returns the item and whether
+    /// it is new. `status: .failed` records a workflow that cannot run (it does not parse), so
+    /// the commit counts as processed and the failure shows in `wf status`.
+    @discardableResult
+    public func enqueue(link: String, commit: String, ref: String, workflow: String, source: QueueItem.Source,
+                        status: QueueItem.Status = .queued, detail: String? = nil) throws -> (item: QueueItem, isNew: Bool) {
+        try store.writeIndex { db in
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO queue(link, commit_id, ref, workflow, source, status, enqueued_ms, detail, finished_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [link, commit, ref, workflow, source.rawValue, status.rawValue, Timestamp.now().milliseconds, detail,
+                            status == .queued ? nil : Timestamp.now().milliseconds])
+            let isNew = db.changesCount > 0
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE link = ? AND commit_id = ? AND workflow = ?",
+                                       arguments: [link, commit, workflow])!
+            return (Self.item(row), isNew)
+        }
+    }
+
+    /// Takes the oldest queued item and marks it running (one more attempt).
+    public func claimNext() throws -> QueueItem? {
+        try store.writeIndex { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE status = 'queued' ORDER BY id LIMIT 1") else { return nil }
+            var item = Self.item(row)
+            item.status = .running
+            item.attempts += 1
+            item.started = .now()
+            try db.execute(sql: "UPDATE queue SET status = 'running', attempts = ?, started_ms = ? WHERE id = ?",
+                           arguments: [item.attempts, item.started!.milliseconds, item.id])
+            return item
+        }
+    }
+
+    public func setRun(_ id: Int64, runID: String) throws {
+        try store.writeIndex { db in try db.execute(sql: "UPDATE queue SET run_id = ? WHERE id = ?", arguments: [runID, id]) }
+    }
+
+    public func finish(_ id: Int64, status: QueueItem.Status, runID: String?, detail: String?) throws {
+        try store.writeIndex { db in
+            try db.execute(sql: "UPDATE queue SET status = ?, run_id = COALESCE(?, run_id), detail = ?, finished_ms = ? WHERE id = ?",
+                           arguments: [status.rawValue, runID, detail, Timestamp.now().milliseconds, id])
+        }
+    }
+
+    /// At start: items a previous daemon left running were cut off by its end. Each is tried
+    /// once more; one cut off twice is marked interrupted and left.
+    public func recoverInterrupted() throws -> (retried: [QueueItem], abandoned: [QueueItem]) {
+        try store.writeIndex { db in
+            let running = try Row.fetchAll(db, sql: "SELECT * FROM queue WHERE status = 'running' ORDER BY id").map(Self.item)
+            var retried = [QueueItem](), abandoned = [QueueItem]()
+            for item in running {
+                if item.attempts < 2 {
+                    try db.execute(sql: "UPDATE queue SET status = 'queued', detail = 'cut off when the daemon stopped; retried' WHERE id = ?",
+                                   arguments: [item.id])
+                    retried.append(item)
+                } else {
+                    try db.execute(sql: "UPDATE queue SET status = 'interrupted', detail = 'cut off twice; not retried', finished_ms = ? WHERE id = ?",
+                                   arguments: [Timestamp.now().milliseconds, item.id])
+                    abandoned.append(item)
+                }
+            }
+            return (retried, abandoned)
+        }
+    }
+
+    /// The queue, newest first: waiting and running items, then the latest finished ones.
+    public func queue(limit: Int = 20) throws -> [QueueItem] {
+        try store.readIndex { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM queue ORDER BY CASE status WHEN 'running' THEN 0 WHEN 'queued' THEN 1 ELSE 2 END, id DESC LIMIT ?
+                """, arguments: [limit]).map(Self.item)
+        } ?? []
+    }
+
+    static func item(_ row: Row) -> QueueItem {
+        let started: Int64? = row["started_ms"], finished: Int64? = row["finished_ms"]
+        return QueueItem(id: row["id"], link: row["link"], commit: row["commit_id"], ref: row["ref"], workflow: row["workflow"],
+                         source: QueueItem.Source(rawValue: row["source"]) ?? .trigger,
+                         status: QueueItem.Status(rawValue: row["status"]) ?? .failed, attempts: row["attempts"],
+                         enqueued: Timestamp(milliseconds: row["enqueued_ms"]), started: started.map(Timestamp.init(milliseconds:)),
+                         finished: finished.map(Timestamp.init(milliseconds:)), runID: row["run_id"], detail: row["detail"])
+    }
+}

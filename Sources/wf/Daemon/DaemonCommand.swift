@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import Server
+import TextGeneration
+import Triggers
+
+struct DaemonCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Run workflows when linked repositories change: poll their mirrors, take webhooks, work the queue.",
+        discussion: """
+            Each link is fetched on its --poll interval (±10% jitter; after a failure the wait doubles, up to 10 minutes; a failing remote is logged and retried, never fatal). With --listen, webhooks arrive at POST /hooks/github, /hooks/gitea and /hooks/gitlab, verified with the link's webhook secret (401 otherwise; 413 over 1 MiB; 400 for malformed JSON); a push is fetched and queued at once.
+
+            The queue runs one run at a time, in order. Each (link, commit, workflow) runs once, whoever reports it. The queue lives in the index: a daemon killed and started again retries a run it cut off (once) and repeats nothing finished. SIGTERM or Ctrl-C stops polling and listening, lets the current run finish, then exits.
+
+            Example: wf daemon --home /srv/wf --listen 127.0.0.1:8080
+            """
+    )
+
+    @Option(help: ArgumentHelp("Take webhooks on this address (port 0 picks a free one; the daemon prints it).", valueName: "host:port"))
+    var listen: String?
+
+    @Option(help: "Compute threads for in-process steps.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let home = store.resolvedHome
+        BLAS.setThreads(max(1, threads))
+        let daemon = try Daemon(home: home, defaultModel: DefaultModel.folder) { Console.error(Self.stamp() + $0) }
+        let recovered = try daemon.triggers.recoverInterrupted()
+        for item in recovered.retried { Console.error(Self.stamp() + "\(item.link): \(item.workflow) at \(item.commit.prefix(12)) was cut off; running it again") }
+        for item in recovered.abandoned { Console.error(Self.stamp() + "\(item.link): \(item.workflow) at \(item.commit.prefix(12)) was cut off twice; not retried") }
+        let links = try daemon.triggers.links()
+        Console.error(Self.stamp() + "wf daemon in \(home): \(Format.count(links.count, "link")) (\(links.map(\.link.name).joined(separator: ", ")))")
+
+        let finished = DispatchGroup()
+        for loop in [daemon.pollLoop, daemon.workLoop] {
+            finished.enter()
+            Thread.detachNewThread { loop(); finished.leave() }
+        }
+
+        // SIGTERM and SIGINT: stop taking work, let the current run end, exit.
+        let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.resume()
+            return source
+        }
+        var server: Task<Void, Error>?
+        if let listen {
+            let (host, port) = try Self.address(listen)
+            server = Task {
+                do {
+                    try await WebhookServer(daemon: daemon, host: host, port: port).run { bound in
+                        // Tests and benchmarks read this line to find a port chosen with :0.
+                        Console.error(Self.stamp() + "listening on http://\(host):\(bound)")
+                    }
+                } catch {
+                    if !(error is CancellationError) && !daemon.isStopping {
+                        Console.error(Self.stamp() + "cannot take webhooks on \(listen): \(error); stopping")
+                        daemon.stop()
+                    }
+                    throw error
+                }
+            }
+        }
+        for source in signals {
+            source.setEventHandler {
+                Console.error(Self.stamp() + "stopping: the current run (if any) finishes first")
+                daemon.stop()
+                server?.cancel()
+            }
+        }
+        finished.wait()
+        server?.cancel()
+        let serverTask = server, stopped = DispatchSemaphore(value: 0)
+        Task {
+            _ = await serverTask?.result
+            stopped.signal()
+        }
+        stopped.wait()
+        Console.error(Self.stamp() + "stopped")
+    }
+
+    static func address(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen \(text): write HOST:PORT, such as 127.0.0.1:8080")
+        }
+        return (String(text[..<colon]), port)
+    }
+
+    static func stamp() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm:ss.SSS "
+        return formatter.string(from: Date())
+    }
+}

@@ -1,0 +1,190 @@
+import Datasets
+import Foundation
+import Testing
+import TestSupport
+import Triggers
+
+/// The daemon end to end: a bare repository in a temporary folder is the remote; pushes to
+/// it, seen by polling or announced by webhooks, become new `generated-text` versions.
+@Suite(.serialized) struct DaemonTests {
+    let scratch = Scratch("wf-daemon")
+
+    /// A bare remote and a working clone of it holding the project-shaped workflow.
+    func makeRemote() throws -> (work: WorkflowRepository, remote: String) {
+        let work = try WorkflowRepository(in: scratch, workflow: RunCommandTests.workflow)
+        let remote = scratch("remote.git")
+        _ = try Shell.run("git", ["init", "-q", "--bare", "-b", "main", remote])
+        try work.git("remote", "add", "origin", remote)
+        try work.git("push", "-q", "origin", "main")
+        return (work, remote)
+    }
+
+    func versions(_ home: String, _ dataset: String = "generated-text") throws -> [VersionInfo] {
+        let listed = try WFBinary.run(["datasets", "ls", dataset, "--json", "--home", home])
+        guard listed.status == 0 else { return [] }
+        return try JSONDecoder().decode([VersionInfo].self, from: Data(listed.stdout.utf8))
+    }
+
+    struct Status: Decodable {
+        var links: [LinkState]
+        var queue: [QueueItem]
+        var runs: [RunRecord]
+    }
+
+    func status(_ home: String) throws -> Status {
+        try JSONDecoder().decode(Status.self, from: Data(try WFBinary.run(["status", "--json", "--home", home]).stdout.utf8))
+    }
+
+    func pushSettings(_ work: WorkflowRepository, seed: Int) throws -> String {
+        try work.scratch.write("repo/settings.json", #"{"prompt": "JULIET:", "seed": \#(seed), "max_length": 16, "model": "models/tiny"}"#)
+        try work.git("commit", "-q", "-am", "seed \(seed)")
+        try work.git("push", "-q", "origin", "main")
+        return try work.git("rev-parse", "HEAD")
+    }
+
+    @Test func aPushSeenByPollingBecomesAVersionTracedToItsCommit() throws {
+        let (work, remote) = try makeRemote()
+        let home = scratch("home")
+        let linked = try WFBinary.run(["link", remote, "--branch", "main", "--poll", "1", "--home", home])
+        #expect(linked.status == 0 && linked.stdout.contains("linked remote"), "\(linked.stderr)")
+        #expect(try WFBinary.run(["links", "ls", "--home", home]).stdout.contains(remote))
+        let daemon = try DaemonProcess(home: home, scratch: scratch)
+
+        let commit = try pushSettings(work, seed: 7)
+        #expect(try eventually { try versions(home).count == 1 }, "no version; daemon log:\n\(daemon.log)")
+        let version = try #require(try versions(home).first)
+        #expect(version.provenance.commit == commit && version.provenance.repository == remote)
+        #expect(try WFBinary.run(["datasets", "cat", "generated-text", "outputs.txt", "--home", home]).stdout.hasPrefix("JULIET:"))
+        let state = try status(home)
+        #expect(state.queue.count == 1 && state.queue[0].source == .poll && state.queue[0].status == .succeeded)
+        #expect(state.links.first?.heads["refs/heads/main"] == commit)
+        #expect(state.runs.first?.trigger == "poll remote refs/heads/main")
+        #expect(daemon.stop() == 0, "\(daemon.log)")
+        #expect(daemon.log.contains("stopped"))
+        // Nothing new was pushed: a second daemon runs nothing again.
+        let again = try DaemonProcess(home: home, scratch: scratch, label: "again")
+        usleep(2_500_000)
+        again.stop()
+        #expect(try versions(home).count == 1)
+    }
+
+    @Test func webhooksQueueAPushAtOnceAndRefuseWhatTheyShould() throws {
+        let (work, remote) = try makeRemote()
+        let home = scratch("home"), secret = "It's a Secret to Everybody"
+        #expect(try WFBinary.run(["link", remote, "--poll", "0", "--webhook-secret-env", "WF_TEST_HOOK_SECRET", "--home", home]).status == 0)
+        #expect(!(try WFBinary.run(["links", "ls", "--json", "--home", home]).stdout.contains(secret)))
+        let daemon = try DaemonProcess(home: home, scratch: scratch, listen: true, environment: ["WF_TEST_HOOK_SECRET": secret])
+        let hook = try daemon.url() + "/hooks/github"
+        @Sendable func deliver(_ body: String, event: String = "push", signature: String? = nil) throws -> HTTPClient.Reply {
+            let bytes = Array(body.utf8)
+            return try HTTPClient.post(hook, headers: ["X-GitHub-Event": event, "Content-Type": "application/json",
+                                                       "X-Hub-Signature-256": signature ?? WebhookSignature.sign(bytes, secret: secret, forge: .github)],
+                                       body: bytes)
+        }
+        func payload(_ commit: String, ref: String = "refs/heads/main", cloneURL: Bool = true) -> String {
+            let urls = cloneURL ? #""clone_url":"\#(remote)","html_url":"\#(remote)","url":"\#(remote)""# : #""url":"\#(remote)""#
+            return #"{"ref":"\#(ref)","before":"0000000000000000000000000000000000000000","after":"\#(commit)","repository":{"name":"remote","full_name":"me/remote",\#(urls)},"pusher":{"name":"me"},"commits":[]}"#
+        }
+
+        #expect(try deliver(#"{"zen":"Design for failure.","hook_id":1}"#, event: "ping").status == 200)
+        let commit = try pushSettings(work, seed: 11)
+        #expect(try deliver(payload(commit), signature: "sha256=" + String(repeating: "0", count: 64)).status == 401)
+        #expect(try deliver(payload(commit), signature: "").status == 401)
+        #expect(try status(home).queue.isEmpty, "a delivery with a bad signature queued a run")
+        #expect(try deliver("{ not json").status == 400)
+        #expect(try HTTPClient.post(hook, headers: ["X-GitHub-Event": "push"], body: [UInt8](repeating: 0x20, count: 2 << 20)).status == 413)
+        #expect(try deliver(payload(String(repeating: "0", count: 40))).status == 200)  // a deleted branch runs nothing
+
+        let accepted = try deliver(payload(commit))
+        #expect(accepted.status == 202 && accepted.body.contains(".gradient/workflows/nlp.yaml"), "\(accepted.body)")
+        #expect(try eventually { try versions(home).first?.provenance.commit == commit }, "\(daemon.log)")
+        #expect(try status(home).queue.first?.source == .webhook)
+
+        // 100 identical deliveries of a new push at once: one run. An older payload shape
+        // without clone_url still matches the link.
+        let next = try pushSettings(work, seed: 12)
+        let body = payload(next, cloneURL: false)
+        final class Statuses: @unchecked Sendable { var values = [Int](); let lock = NSLock() }
+        let statuses = Statuses()
+        DispatchQueue.concurrentPerform(iterations: 100) { _ in
+            let status = (try? deliver(body).status) ?? -1
+            statuses.lock.withLock { statuses.values.append(status) }
+        }
+        #expect(statuses.values.allSatisfy { $0 == 202 }, "\(Set(statuses.values))")
+        #expect(try eventually { try versions(home).first?.provenance.commit == next }, "\(daemon.log)")
+        usleep(500_000)
+        let state = try status(home)
+        #expect(state.queue.filter { $0.commit == next }.count == 1)
+        #expect(state.runs.filter { $0.commit == next }.count == 1)
+        #expect(try versions(home).count == 2)
+        #expect(daemon.stop() == 0)
+        #expect(!daemon.log.contains(secret))
+    }
+
+    static let slowWorkflow = """
+        on:
+          github:
+            branches:
+              only: main
+        jobs:
+          slow:
+            outputs:
+              out: {type: dataset, with: {ref: slow-out}}
+            env: {COMMIT: context.event.github.ref}
+            uses: script@v1
+            with:
+              script: |-
+                sleep 1.5
+                echo "$COMMIT" > /outputs/out/commit.txt
+        """
+
+    /// A daemon killed mid-queue loses nothing: restarted, it retries the run it cut off
+    /// once and runs the rest, each commit exactly once. SIGTERM lets the current run finish.
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func aKilledDaemonLosesNoQueuedRunAndRepeatsNoFinishedOne() throws {
+        let work = try WorkflowRepository(in: scratch, workflow: Self.slowWorkflow)
+        let remote = scratch("remote.git")
+        _ = try Shell.run("git", ["init", "-q", "--bare", "-b", "main", remote])
+        try work.git("remote", "add", "origin", remote)
+        try work.git("push", "-q", "origin", "main")
+        let home = scratch("home")
+        #expect(try WFBinary.run(["link", remote, "--poll", "0", "--home", home]).status == 0)
+        var commits = [String]()
+        for index in 1...3 {
+            try work.scratch.write("repo/round.txt", "\(index)\n")
+            try work.git("add", "-A")
+            try work.git("commit", "-q", "-m", "round \(index)")
+            try work.git("push", "-q", "origin", "main")
+            commits.append(try work.git("rev-parse", "HEAD"))
+            let queued = try WFBinary.run(["trigger", "remote", "--commit", commits.last!, "--home", home])
+            #expect(queued.stdout.contains("queued .gradient/workflows/nlp.yaml"), "\(queued.stdout)\(queued.stderr)")
+        }
+        #expect(try WFBinary.run(["trigger", "remote", "--commit", commits[0], "--home", home]).stdout.contains("was queued before"))
+
+        let first = try DaemonProcess(home: home, scratch: scratch, label: "first")
+        #expect(try eventually { try status(home).queue.contains { $0.status == .running } }, "\(first.log)")
+        first.stop(SIGKILL)
+        let cut = try #require(try status(home).queue.first { $0.status == .running })
+        #expect(try status(home).runs.first?.status == .interrupted)
+
+        let second = try DaemonProcess(home: home, scratch: scratch, label: "second")
+        #expect(try eventually(90) { try status(home).queue.allSatisfy { $0.status == .succeeded } }, "\(second.log)")
+        #expect(second.log.contains("was cut off; running it again"))
+        let outputs = try versions(home, "slow-out").map { $0.provenance.commit ?? "" }
+        #expect(Set(outputs) == Set(commits) && outputs.count == 3, "\(outputs)")
+        let queue = try status(home).queue
+        #expect(queue.first { $0.id == cut.id }?.attempts == 2 && queue.filter { $0.id != cut.id }.allSatisfy { $0.attempts == 1 })
+        #expect(second.stop() == 0)
+
+        // SIGTERM while a run is going: it finishes and is recorded before the daemon exits.
+        try work.scratch.write("repo/round.txt", "4\n")
+        try work.git("commit", "-q", "-am", "round 4")
+        try work.git("push", "-q", "origin", "main")
+        #expect(try WFBinary.run(["trigger", "remote", "--home", home]).status == 0)
+        let third = try DaemonProcess(home: home, scratch: scratch, label: "third")
+        #expect(try eventually { try status(home).queue.contains { $0.status == .running } }, "\(third.log)")
+        #expect(third.stop(SIGTERM) == 0)
+        #expect(try status(home).queue.allSatisfy { $0.status == .succeeded })
+        #expect(try versions(home, "slow-out").count == 4)
+    }
+}

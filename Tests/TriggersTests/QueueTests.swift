@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import TestSupport
+import Workflows
+@testable import Triggers
+
+/// The queue's promises: one item per (link, commit, workflow), claimed in order, a cut-off
+/// run retried once; and which pushes run which workflows.
+@Suite struct QueueTests {
+    let scratch = Scratch("wf-queue")
+
+    @Test func eachCommitAndWorkflowIsQueuedOnceAndClaimedInOrder() throws {
+        let triggers = try TriggerStore(home: scratch("home"))
+        try triggers.add(Link(name: "repo", url: "/srv/repo"), heads: ["refs/heads/main": String(repeating: "a", count: 40)])
+        let first = try triggers.enqueue(link: "repo", commit: "c1", ref: "refs/heads/main", workflow: "w.yaml", source: .webhook)
+        let again = try triggers.enqueue(link: "repo", commit: "c1", ref: "refs/heads/main", workflow: "w.yaml", source: .poll)
+        #expect(first.isNew && !again.isNew && again.item.id == first.item.id && again.item.source == .webhook)
+        try triggers.enqueue(link: "repo", commit: "c2", ref: "refs/heads/main", workflow: "w.yaml", source: .poll)
+        let claimed = try #require(try triggers.claimNext())
+        #expect(claimed.commit == "c1" && claimed.status == .running && claimed.attempts == 1)
+
+        // A daemon dies here: the running item is retried once, then given up.
+        #expect(try triggers.recoverInterrupted().retried.map(\.commit) == ["c1"])
+        #expect(try triggers.claimNext()?.commit == "c1")
+        let second = try triggers.recoverInterrupted()
+        #expect(second.retried.isEmpty && second.abandoned.map(\.commit) == ["c1"])
+        let next = try #require(try triggers.claimNext())
+        #expect(next.commit == "c2")
+        try triggers.finish(next.id, status: .succeeded, runID: "run-1", detail: nil)
+        #expect(try triggers.claimNext() == nil)
+        #expect(try triggers.queue().first { $0.commit == "c2" }?.runID == "run-1")
+    }
+
+    @Test func fetchesReportOnlyChangedRefs() throws {
+        let triggers = try TriggerStore(home: scratch("home"))
+        let a = String(repeating: "a", count: 40), b = String(repeating: "b", count: 40)
+        try triggers.add(Link(name: "repo", url: "/srv/repo"), heads: ["refs/heads/main": a])
+        #expect(try triggers.recordFetch("repo", heads: ["refs/heads/main": a], error: nil).isEmpty)
+        let changed = try triggers.recordFetch("repo", heads: ["refs/heads/main": b, "refs/tags/v1": a], error: nil)
+        #expect(changed.map(\.ref) == ["refs/heads/main", "refs/tags/v1"])
+        try triggers.recordFetch("repo", heads: nil, error: "unreachable")
+        let state = try triggers.link("repo")
+        #expect(state.failures == 1 && state.lastError == "unreachable" && state.heads["refs/heads/main"] == b)
+        #expect(throws: TriggerStore.Failure.self) { try triggers.add(Link(name: "repo", url: "/elsewhere"), heads: [:]) }
+    }
+
+    @Test func workflowsRunForTheBranchesAndTagsTheirOnAllows() {
+        let mainOnly = Trigger(branches: ["main"], ignoredBranches: [], tags: [])
+        #expect(WorkflowMatcher.triggers(mainOnly, ref: "refs/heads/main"))
+        #expect(!WorkflowMatcher.triggers(mainOnly, ref: "refs/heads/dev"))
+        #expect(!WorkflowMatcher.triggers(mainOnly, ref: "refs/tags/v1"))
+        let releases = Trigger(branches: ["release/*"], ignoredBranches: ["release/old"], tags: ["v*"])
+        #expect(WorkflowMatcher.triggers(releases, ref: "refs/heads/release/2"))
+        #expect(!WorkflowMatcher.triggers(releases, ref: "refs/heads/release/old"))
+        #expect(WorkflowMatcher.triggers(releases, ref: "refs/tags/v1.2"))
+        #expect(WorkflowMatcher.triggers(nil, ref: "refs/heads/anything") && !WorkflowMatcher.triggers(nil, ref: "refs/tags/v1"))
+        #expect(!WorkflowMatcher.triggers(Trigger(branches: [], ignoredBranches: [], tags: ["v*"]), ref: "refs/heads/main"))
+    }
+}

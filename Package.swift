@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own dependencies, named so the server can stop it gracefully and quiet its log.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
     ],
     targets: [
         // Linux calls that Glibc's Swift module leaves out (syncfs).
@@ -34,7 +37,9 @@ let package = Package(
         .target(name: "Triggers", dependencies: ["Datasets", "GitSource", "Workflows", "Runner", .product(name: "Crypto", package: "swift-crypto"),
                                                  .product(name: "GRDB", package: "GRDB.swift")]),
         // HTTP (Hummingbird): the webhook endpoints in front of Triggers.
-        .target(name: "Server", dependencies: ["Triggers", .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(name: "Server", dependencies: ["Triggers", .product(name: "Hummingbird", package: "hummingbird"),
+                                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                               .product(name: "Logging", package: "swift-log")]),
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libgit2 (Debian libgit2-dev) through pkg-config.
@@ -48,7 +53,7 @@ let package = Package(
         // Streaming matrix kernels for decoding (AVX2/F16C with a portable fallback).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Measurements behind `wf bench`: each benchmark runs the real code paths and a reference.
-        .target(name: "Benchmarks", dependencies: ["Datasets", "TextGeneration", "Training", "CKernels"]),
+        .target(name: "Benchmarks", dependencies: ["Datasets", "TextGeneration", "Training", "Triggers", "CKernels"]),
         // The command line and nothing else.
         .executableTarget(
             name: "wf",

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
+import ServiceLifecycle
 import Triggers
 
 /// The daemon's HTTP side: `POST /hooks/github`, `/hooks/gitea` and `/hooks/gitlab` hand each
@@ -17,7 +19,8 @@ public struct WebhookServer: Sendable {
         self.port = port
     }
 
-    /// Serves until the task is cancelled; `onRunning` gets the port (useful with port 0).
+    /// Serves until `daemon.stop()`, then shuts down gracefully (requests in flight are
+    /// answered); `onRunning` gets the port (useful with port 0).
     public func run(onRunning: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router()
         let daemon = self.daemon
@@ -45,9 +48,24 @@ public struct WebhookServer: Sendable {
             return Self.json(answer.status, answer.body)
         }
         router.get("/health") { _, _ -> String in "ok\n" }
+        // wf prints its own lines; Hummingbird's own log only for trouble.
+        var logger = Logger(label: "wf.webhooks")
+        logger.logLevel = .warning
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "wf"),
-                              onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) })
-        try await app.runService(gracefulShutdownSignals: [])
+                              onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        try await withThrowingTaskGroup(of: Bool.self) { tasks in
+            tasks.addTask { try await group.run(); return true }
+            tasks.addTask {
+                while !daemon.isStopping { try await Task.sleep(for: .milliseconds(100)) }
+                await group.triggerGracefulShutdown()
+                return false
+            }
+            // Wait for the server to end: after a graceful shutdown, or at once if it could not bind.
+            while let serverEnded = try await tasks.next() {
+                if serverEnded { tasks.cancelAll(); return }
+            }
+        }
     }
 
     static func eventHeader(_ forge: WebhookEvent.Forge) -> String {

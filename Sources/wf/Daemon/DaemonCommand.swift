@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import Server
 import TextGeneration
 import Triggers
@@ -49,6 +50,7 @@ struct DaemonCommand: ParsableCommand {
             return source
         }
         var server: Task<Void, Error>?
+        let serverFailed = Mutex(false)
         if let listen {
             let (host, port) = try Self.address(listen)
             server = Task {
@@ -60,6 +62,7 @@ struct DaemonCommand: ParsableCommand {
                 } catch {
                     if !(error is CancellationError) && !daemon.isStopping {
                         Console.error(Self.stamp() + "cannot take webhooks on \(listen): \(error); stopping")
+                        serverFailed.withLock { $0 = true }
                         daemon.stop()
                     }
                     throw error
@@ -70,11 +73,10 @@ struct DaemonCommand: ParsableCommand {
             source.setEventHandler {
                 Console.error(Self.stamp() + "stopping: the current run (if any) finishes first")
                 daemon.stop()
-                server?.cancel()
             }
         }
-        finished.wait()
-        server?.cancel()
+        // The sources must outlive the wait: an optimised build may release them once unused.
+        withExtendedLifetime(signals) { finished.wait() }
         let serverTask = server, stopped = DispatchSemaphore(value: 0)
         Task {
             _ = await serverTask?.result
@@ -82,6 +84,7 @@ struct DaemonCommand: ParsableCommand {
         }
         stopped.wait()
         Console.error(Self.stamp() + "stopped")
+        if serverFailed.withLock({ $0 }) { throw ExitCode.failure }
     }
 
     static func address(_ text: String) throws -> (String, Int) {

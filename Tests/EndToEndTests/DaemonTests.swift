@@ -49,6 +49,9 @@ import Triggers
         #expect(linked.status == 0 && linked.stdout.contains("linked remote"), "\(linked.stderr)")
         #expect(try WFBinary.run(["links", "ls", "--home", home]).stdout.contains(remote))
         let daemon = try DaemonProcess(home: home, scratch: scratch)
+        #expect(try eventually { daemon.log.contains("wf daemon in") })
+        let second = try WFBinary.run(["daemon", "--home", home])
+        #expect(second.status != 0 && second.stderr.contains("another wf daemon (pid \(daemon.process.processIdentifier)) runs on"), "\(second.stderr)")
 
         let commit = try pushSettings(work, seed: 7)
         #expect(try eventually { try versions(home).count == 1 }, "no version; daemon log:\n\(daemon.log)")

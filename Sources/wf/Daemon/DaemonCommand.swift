@@ -28,6 +28,8 @@ struct DaemonCommand: ParsableCommand {
 
     func run() throws {
         let home = store.resolvedHome
+        let lock = try Self.lockHome(home)
+        defer { close(lock) }
         BLAS.setThreads(max(1, threads))
         let daemon = try Daemon(home: home, defaultModel: DefaultModel.folder) { Console.error(Self.stamp() + $0) }
         let recovered = try daemon.triggers.recoverInterrupted()
@@ -85,6 +87,24 @@ struct DaemonCommand: ParsableCommand {
         stopped.wait()
         Console.error(Self.stamp() + "stopped")
         if serverFailed.withLock({ $0 }) { throw ExitCode.failure }
+    }
+
+    /// One daemon per home: two would fetch the same mirrors and race for the same queue.
+    /// The lock is an flock, so it goes with the process however it ends.
+    static func lockHome(_ home: String) throws -> Int32 {
+        try FileManager.default.createDirectory(atPath: "\(home)/daemon", withIntermediateDirectories: true)
+        let path = "\(home)/daemon/lock"
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw ValidationError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            close(descriptor)
+            throw ValidationError("another wf daemon (pid \(holder)) runs on \(home); stop it first, or give this one another --home")
+        }
+        ftruncate(descriptor, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { write(descriptor, $0, strlen($0)) }
+        return descriptor
     }
 
     static func address(_ text: String) throws -> (String, Int) {

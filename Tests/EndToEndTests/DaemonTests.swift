@@ -190,4 +190,56 @@ import Triggers
         #expect(try status(home).queue.allSatisfy { $0.status == .succeeded })
         #expect(try versions(home, "slow-out").count == 4)
     }
+
+    /// Pushes that land during a run: each one a webhook reports is queued and runs after it,
+    /// in order; polling sees only the newest commit of a ref at each fetch.
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func pushesDuringARunRunAfterItInOrder() throws {
+        let work = try WorkflowRepository(in: scratch, workflow: Self.slowWorkflow)
+        let remote = scratch("remote.git")
+        _ = try Shell.run("git", ["init", "-q", "--bare", "-b", "main", remote])
+        try work.git("remote", "add", "origin", remote)
+        try work.git("push", "-q", "origin", "main")
+        let home = scratch("home"), secret = "several-pushes"
+        #expect(try WFBinary.run(["link", remote, "--poll", "0", "--webhook-secret-env", "WF_TEST_HOOK_SECRET", "--home", home]).status == 0)
+        let daemon = try DaemonProcess(home: home, scratch: scratch, listen: true, environment: ["WF_TEST_HOOK_SECRET": secret])
+        let hook = try daemon.url() + "/hooks/github"
+        func push(_ round: Int) throws -> String {
+            try work.scratch.write("repo/round.txt", "\(round)\n")
+            try work.git("add", "-A")
+            try work.git("commit", "-q", "-m", "round \(round)")
+            try work.git("push", "-q", "origin", "main")
+            let commit = try work.git("rev-parse", "HEAD")
+            let body = Array(#"{"ref":"refs/heads/main","after":"\#(commit)","repository":{"clone_url":"\#(remote)"}}"#.utf8)
+            let reply = try HTTPClient.post(hook, headers: ["X-GitHub-Event": "push",
+                                                            "X-Hub-Signature-256": WebhookSignature.sign(body, secret: secret, forge: .github)], body: body)
+            #expect(reply.status == 202, "\(reply.body)")
+            return commit
+        }
+        let first = try push(1)
+        #expect(try eventually { try status(home).queue.contains { $0.commit == first && $0.status == .running } }, "\(daemon.log)")
+        let later = [try push(2), try push(3)]
+        #expect(try status(home).queue.filter { later.contains($0.commit) }.allSatisfy { $0.status == .queued })
+        #expect(try eventually(60) { try status(home).queue.count == 3 && status(home).queue.allSatisfy { $0.status == .succeeded } }, "\(daemon.log)")
+        let order = try status(home).queue.sorted { $0.started! < $1.started! }.map(\.commit)
+        #expect(order == [first] + later)
+        #expect(try versions(home, "slow-out").map { $0.provenance.commit ?? "" }.reversed() == [first] + later)
+        #expect(daemon.stop() == 0)
+
+        // Polling: two commits that land between two fetches run once, for the newest.
+        #expect(try WFBinary.run(["link", remote, "--name", "polled", "--branch", "main", "--poll", "1", "--home", home]).status == 0)
+        try work.scratch.write("repo/round.txt", "4\n")
+        try work.git("commit", "-q", "-am", "round 4")
+        try work.git("push", "-q", "origin", "main")
+        try work.scratch.write("repo/round.txt", "5\n")
+        try work.git("commit", "-q", "-am", "round 5")
+        try work.git("push", "-q", "origin", "main")
+        let newest = try work.git("rev-parse", "HEAD")
+        let polling = try DaemonProcess(home: home, scratch: scratch, label: "polling")
+        #expect(try eventually(60) { try versions(home, "slow-out").first?.provenance.commit == newest }, "\(polling.log)")
+        usleep(1_500_000)
+        #expect(try versions(home, "slow-out").count == 4)
+        #expect(try status(home).queue.filter { $0.link == "polled" }.map(\.commit) == [newest])
+        polling.stop()
+    }
 }

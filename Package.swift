@@ -63,6 +63,7 @@ let package = Package(
                 "Training",
                 "Workflows",
                 "Runner",
+                "GitSource",
                 "Triggers",
                 "Server",
                 "Benchmarks",
@@ -76,7 +77,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TextGeneration", "TestSupport"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "TestSupport"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "TestSupport"]),
-        .testTarget(name: "TriggersTests", dependencies: ["Triggers", "TestSupport"]),
+        .testTarget(name: "TriggersTests", dependencies: ["Triggers", "GitSource", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TestSupport"]),
     ]
 )

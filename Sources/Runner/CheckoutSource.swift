@@ -16,7 +16,7 @@ struct CheckoutSource {
         path = repository
         self.commit = commit
         isDirty = false
-        self.repository = Self.withoutPassword(repository)
+        self.repository = RepositoryURL.redacted(repository)
     }
 
     init(_ path: String) {
@@ -24,14 +24,6 @@ struct CheckoutSource {
         let repository = try? GitRepository.open(path)
         commit = try? repository?.head().commit
         isDirty = (try? repository?.isDirty()) ?? false
-        self.repository = repository?.remoteURL().map(Self.withoutPassword) ?? path
-    }
-
-    /// `https://user:token@host/x` → `https://user@host/x`: provenance is shown to everyone.
-    static func withoutPassword(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
-        let credentials = url[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + String(url[at...])
+        self.repository = repository?.remoteURL().map(RepositoryURL.redacted) ?? path
     }
 }

@@ -13,27 +13,23 @@ struct GitCheckoutStep {
 
     func run() throws -> StepResult {
         let folder = try context.folderOutput(for: "git-checkout@v1", accepting: ["volume", "dataset"])
-        let isLocal: Bool
-        switch job.with["url"] {
-        case nil, .context("event.github.url")?: isLocal = true
-        default: isLocal = false
-        }
-        if isLocal {
+        let url = try context.text("url") ?? ""
+        let ref = try context.text("ref")
+        // This repository at this commit, however the workflow names it, is the checkout in hand.
+        let isThisRepository = url.isEmpty || url == context.checkout || RepositoryURL(url) == RepositoryURL(context.repository)
+        if isThisRepository && (ref == nil || ref == context.commit || job.with["ref"] == .context("event.github.ref")) {
             try CheckoutCopy.copy(context.checkout, to: folder)
             context.log.line("copied the checkout \(context.checkout) at \(context.commit.map { String($0.prefix(12)) } ?? "no commit")")
             return StepResult()
         }
-        guard let url = try context.text("url"), !url.isEmpty else {
-            throw RunError.unsupported(job: job.name, detail: "git-checkout@v1: with: url is empty")
-        }
-        let ref = try context.text("ref")
+        try context.refuseHostPath(url, key: "url")
         var credentials: GitCredentials?
         if let password = try context.text("password") {
             credentials = .https(username: try context.text("username") ?? "git", token: password)
         }
         do {
             let commit = try GitRepository.checkout(url: url, ref: ref, into: folder, credentials: credentials)
-            context.log.line("checked out \(CheckoutSource.withoutPassword(url)) at \(ref ?? "its default branch") (\(commit.prefix(12)))")
+            context.log.line("checked out \(RepositoryURL.redacted(url)) at \(ref ?? "its default branch") (\(commit.prefix(12)))")
         } catch let error as GitError {
             throw RunError.failed(job: job.name, detail: "\(error)")
         }

@@ -20,7 +20,9 @@ final class JobLog: @unchecked Sendable {
         }
         file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         prefix = "  [\(job)] "
-        self.secrets = secrets.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
+        // A secret of several lines is also masked line by line: the log is cut into lines.
+        let pieces = secrets.flatMap { [$0] + $0.split(whereSeparator: \.isNewline).map(String.init) }
+        self.secrets = Array(Set(pieces.filter { $0.count >= 3 })).sorted { $0.count > $1.count }
         self.echo = echo
     }
 
@@ -38,6 +40,11 @@ final class JobLog: @unchecked Sendable {
             emit(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
             pending.removeSubrange(pending.startIndex...newline)
         }
+        // Output without newlines is cut at 64 KiB, so memory stays bounded.
+        if pending.count > Self.longestLine {
+            emit(String(decoding: pending, as: UTF8.self))
+            pending.removeAll()
+        }
     }
 
     /// Writes out a last line that had no newline.
@@ -48,9 +55,12 @@ final class JobLog: @unchecked Sendable {
         pending.removeAll()
     }
 
+    static let longestLine = 64 * 1024
+
     private func emit(_ line: String) {
         let clean = redact(line)
-        file.write(Data((clean + "\n").utf8))
+        // A full disk loses log lines, not the run.
+        try? file.write(contentsOf: Data((clean + "\n").utf8))
         echo(prefix + clean)
     }
 

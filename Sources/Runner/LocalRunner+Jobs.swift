@@ -9,6 +9,8 @@ struct RunContext: @unchecked Sendable {
     let spec: WorkflowSpec
     let checkout: String
     let commit: String?
+    /// The repository provenance names: its origin URL, or the checkout's path.
+    let repository: String
     let runFolder: String
     /// JOB → output NAME → its folder (or file, for a string output).
     let outputPaths: [String: [String: String]]
@@ -22,6 +24,11 @@ struct StepOutcome {
     var result: StepResult
     /// Output name → a string output's value or a version the step committed itself.
     var values: [String: String]
+}
+
+/// A step's error with the run's secrets masked.
+struct RedactedError: Error, CustomStringConvertible {
+    var description: String
 }
 
 extension LocalRunner {
@@ -53,9 +60,14 @@ extension LocalRunner {
             let step = StepContext(job: job, runID: context.runID, workflow: context.workflow, inputs: inputs, outputs: outputs,
                                    environment: try environment(for: job, context: context), workspace: workspace, log: jobLog,
                                    options: context.options, store: store, defaultModel: defaultModel, checkout: context.checkout,
-                                   commit: context.commit, secrets: context.secrets)
+                                   commit: context.commit, repository: context.repository, secrets: context.secrets)
             let started = Date()
             let result = try run(step)
+            for (name, output) in job.outputs {
+                if case .dataset = output, let escaping = OutputFolder.linksLeaving(outputs[name]!).first {
+                    throw RunError.failed(job: job.name, detail: "dataset output \(name) holds \(escaping), a symbolic link to outside it; copy the file instead")
+                }
+            }
             var values = result.committed
             for (name, output) in job.outputs where output == .string {
                 values[name] = try readString(outputs[name]!, output: name, job: job)
@@ -66,7 +78,8 @@ extension LocalRunner {
         } catch {
             jobLog.line("failed: \(error)")
             log("job \(job.name) failed")
-            throw error
+            // Errors go to the run record and the terminal: no secret in them either.
+            throw RedactedError(description: jobLog.redact("\(error)"))
         }
     }
 
@@ -134,7 +147,7 @@ extension LocalRunner {
             case .list(let items): result[key] = items.joined(separator: " ")
             case .context(let path):
                 switch path {
-                case "event.github.url": result[key] = context.checkout
+                case "event.github.url": result[key] = context.repository
                 case "event.github.ref": result[key] = context.commit ?? ""
                 default: throw RunError.unsupported(job: job.name, detail: "env \(key): context.\(path) is not known to wf run")
                 }

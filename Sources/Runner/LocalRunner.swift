@@ -33,7 +33,7 @@ public final class LocalRunner {
         let relative = workflowFile.hasPrefix(checkout + "/") ? String(workflowFile.dropFirst(checkout.count + 1)) : workflowFile
         let spec = try WorkflowParser.parse(try String(contentsOfFile: workflowFile, encoding: .utf8), file: relative)
         let selected = try jobsToRun(spec, onlyJob: options.onlyJob)
-        let workflowInputs = try WorkflowInputs.resolve(spec, given: options.inputs, store: store)
+        let workflowInputs = try WorkflowInputs.resolve(spec, given: options.inputs, store: store, confined: options.confined)
         let secrets = try secretValues(spec, selected: selected, store: options.secrets)
         let runID = options.runID ?? LocalRunner.newRunID()
         let runFolder = "\(home)/runs/\(runID)"
@@ -53,7 +53,8 @@ public final class LocalRunner {
         for job in jobs {
             for name in job.outputs.keys { outputPaths[job.name, default: [:]][name] = "\(runFolder)/\(job.name)/outputs/\(name)" }
         }
-        let context = RunContext(runID: runID, workflow: relative, spec: spec, checkout: checkout, commit: commit, runFolder: runFolder,
+        let context = RunContext(runID: runID, workflow: relative, spec: spec, checkout: checkout, commit: commit,
+                                 repository: source.repository, runFolder: runFolder,
                                  outputPaths: outputPaths, workflowInputs: workflowInputs, secrets: secrets, options: options)
         let outcomes = JobScheduler(jobs: jobs, limit: options.parallelJobs).run { job in
             self.recordJob(job.name, in: &record) { $0.status = .running; $0.started = .now() }

@@ -19,6 +19,9 @@ public struct RunOptions: Sendable {
     /// The repository and commit to record, when the checkout is an export without `.git`
     /// (the daemon's); nil reads them from the checkout.
     public var source: (repository: String, commit: String)?
+    /// Runs started by a push (the daemon's) take nothing from the host by path: no volume
+    /// workflow inputs, no local repositories to check out, no models or data outside the run.
+    public var confined = false
     /// The run's id, when the caller names it first (the daemon records it in its queue).
     public var runID: String?
 

@@ -18,6 +18,8 @@ struct StepContext {
     let defaultModel: String?
     let checkout: String
     let commit: String?
+    /// The repository provenance names (origin URL or checkout path).
+    let repository: String
     /// Values of the secrets the run uses, by name.
     let secrets: [String: String]
 
@@ -33,7 +35,7 @@ struct StepContext {
             return value
         case .context(let path)?:
             switch path {
-            case "event.github.url": return checkout
+            case "event.github.url": return repository
             case "event.github.ref": return commit
             default: throw RunError.unsupported(job: job.name, detail: "with: \(key): context.\(path) is not known to wf run")
             }
@@ -51,6 +53,14 @@ struct StepContext {
             throw RunError.unsupported(job: job.name, detail: "\(action) writes one output, and this job has \(matches.count) (\(matches.joined(separator: ", ")))")
         }
         return outputs[name]!
+    }
+
+    /// Refuses, in a confined run (one a push started), a path on the host named by `key`.
+    func refuseHostPath(_ path: String, key: String) throws {
+        guard options.confined else { return }
+        if path.hasPrefix("/") || path.hasPrefix("~") || path.hasPrefix("file:") || path.split(separator: "/").contains("..") {
+            throw RunError.unsupported(job: job.name, detail: "with: \(key): \(path) is a path on this machine, which a run started by a push may not read; use a job input or a hub id")
+        }
     }
 
     /// `INPUT/PATH` or `INPUT` → a path inside that input, refusing `..`.

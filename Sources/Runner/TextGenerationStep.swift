@@ -88,6 +88,7 @@ struct TextGenerationStep {
            FileManager.default.fileExists(atPath: "\(root)/\(model)/config.json") {
             return "\(root)/\(model)"
         }
+        try context.refuseHostPath(model, key: "model")
         return try LoadedModel.resolve(model, downloader: HubDownloader())
     }
 

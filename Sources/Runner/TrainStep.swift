@@ -108,6 +108,7 @@ struct TrainStep {
             if let first = start.split(separator: "/").first, context.inputs[String(first)] != nil {
                 settings.start = .model(folder: try context.inputPath(start, key: "from"))
             } else {
+                try context.refuseHostPath(start, key: "from")
                 settings.start = .model(folder: try LoadedModel.resolve(start, downloader: HubDownloader()))
             }
         }

@@ -11,7 +11,7 @@ enum WorkflowInputs {
         var value: String
     }
 
-    static func resolve(_ spec: WorkflowSpec, given: [String: String], store: DatasetStore) throws -> [String: Resolved] {
+    static func resolve(_ spec: WorkflowSpec, given: [String: String], store: DatasetStore, confined: Bool = false) throws -> [String: Resolved] {
         if let unknown = given.keys.sorted().first(where: { spec.inputs[$0] == nil }) {
             let known = spec.inputs.keys.sorted()
             throw RunError.badInput(name: unknown, detail: known.isEmpty ? "\(spec.file) declares no inputs"
@@ -26,6 +26,9 @@ enum WorkflowInputs {
             case .dataset:
                 do { _ = try store.resolve(value) } catch { throw RunError.badInput(name: name, detail: "\(error)") }
             case .volume:
+                guard !confined else {
+                    throw RunError.badInput(name: name, detail: "a volume input names a folder on this machine, which a run started by a push may not read")
+                }
                 var isFolder: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: value, isDirectory: &isFolder), isFolder.boolValue else {
                     throw RunError.badInput(name: name, detail: "a volume input is a folder on this machine, and \(value) is not one")

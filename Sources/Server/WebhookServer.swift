@@ -32,7 +32,7 @@ public struct WebhookServer: Sendable {
             let buffer: ByteBuffer
             do {
                 buffer = try await request.collectBody(upTo: Daemon.webhookBodyLimit)
-            } catch {
+            } catch is NIOTooManyBytesError {
                 return Self.json(413, ["error": "the body is over \(Daemon.webhookBodyLimit) bytes"])
             }
             let body = Array(buffer.readableBytesView)
@@ -41,7 +41,10 @@ public struct WebhookServer: Sendable {
             }
             let event = header(Self.eventHeader(forge)), proof = header(WebhookSignature.header(for: forge))
             let answer = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
+                Self.deliveries.async {
+                    // A burst of deliveries waits here rather than taking every thread.
+                    Self.slots.wait()
+                    defer { Self.slots.signal() }
                     continuation.resume(returning: daemon.deliver(forge: forge, event: event, proof: proof, body: body))
                 }
             }
@@ -67,6 +70,10 @@ public struct WebhookServer: Sendable {
             }
         }
     }
+
+    /// Deliveries are handled off the event loop (they may fetch), at most four at once.
+    static let deliveries = DispatchQueue(label: "wf.webhook-deliveries", attributes: .concurrent)
+    static let slots = DispatchSemaphore(value: 4)
 
     static func eventHeader(_ forge: WebhookEvent.Forge) -> String {
         switch forge {

@@ -63,25 +63,32 @@ public final class Daemon: @unchecked Sendable {
     @discardableResult
     public func poll(_ link: Link) -> [QueueItem] {
         do {
-            let heads = try Mirror(link: link, home: home).update()
-            var items = [QueueItem]()
-            for change in try triggers.recordFetch(link.name, heads: heads, error: nil) where link.watches(change.ref) {
-                items += try enqueue(link: link, ref: change.ref, commit: change.commit, source: .poll).filter(\.isNew).map(\.item)
-            }
-            return items
+            return try fetchAndQueue(link, source: .poll).filter(\.isNew).map(\.item)
         } catch {
-            log("\(link.name): fetching \(CheckoutSourceURL.redacted(link.url)) failed: \(error); retrying later")
-            try? triggers.recordFetch(link.name, heads: nil, error: "\(error)")
+            log("\(link.name): fetching \(RepositoryURL.redacted(link.url)) failed: \(error); retrying later")
+            _ = try? triggers.recordFetch(link.name, heads: nil, error: "\(error)")
             return []
         }
+    }
+
+    /// Fetches the mirror and queues every watched ref that moved; the new heads are recorded
+    /// only after their runs are queued, so a crash in between repeats the queueing (which
+    /// `UNIQUE` makes harmless) rather than losing a push.
+    func fetchAndQueue(_ link: Link, source: QueueItem.Source, fetched: [String: String]? = nil) throws -> [(item: QueueItem, isNew: Bool)] {
+        let heads = try fetched ?? Mirror(link: link, home: home).update()
+        var entries = [(item: QueueItem, isNew: Bool)]()
+        for change in try triggers.changes(link.name, heads: heads) where link.watches(change.ref) {
+            entries += try enqueue(link: link, ref: change.ref, commit: change.commit, source: source)
+        }
+        try triggers.recordFetch(link.name, heads: heads, error: nil)
+        return entries
     }
 
     /// `wf trigger`: queues the workflows at `commit` (default: the branch's newest), fetching first.
     public func trigger(_ name: String, commit: String?) throws -> [(item: QueueItem, isNew: Bool)] {
         let state = try triggers.link(name)
         let mirror = Mirror(link: state.link, home: home)
-        let heads = try mirror.update()
-        try triggers.recordFetch(name, heads: heads, error: nil)
+        var entries = try fetchAndQueue(state.link, source: .trigger)
         let repository = try mirror.repository()
         let branchRef: String
         if let branch = state.link.branch { branchRef = "refs/heads/\(branch)" } else {
@@ -89,7 +96,11 @@ public final class Daemon: @unchecked Sendable {
             branchRef = head?.branch.map { "refs/heads/\($0)" } ?? "refs/heads/main"
         }
         let target = try commit.map { try repository.resolve($0) } ?? repository.resolve(branchRef)
-        return try enqueue(link: state.link, ref: branchRef, commit: target, source: .trigger)
+        for entry in try enqueue(link: state.link, ref: branchRef, commit: target, source: .trigger)
+        where !entries.contains(where: { $0.item.id == entry.item.id }) {
+            entries.append(entry)
+        }
+        return entries
     }
 
     // MARK: loops
@@ -143,6 +154,7 @@ public final class Daemon: @unchecked Sendable {
             options.trigger = "\(item.source.rawValue) \(item.link) \(item.ref)"
             options.source = (repository: state.link.url, commit: item.commit)
             options.runID = runID
+            options.confined = true
             let runner = try LocalRunner(home: home, defaultModel: defaultModel) { [log] in log("  " + $0) }
             let result = try runner.run(workflowFile: "\(checkout)/\(item.workflow)", checkout: checkout, options: options)
             try triggers.finish(item.id, status: .succeeded, runID: runID,
@@ -152,15 +164,5 @@ public final class Daemon: @unchecked Sendable {
             try? triggers.finish(item.id, status: .failed, runID: runID, detail: "\(error)")
             log("\(item.link): \(runID) failed: \(error)")
         }
-    }
-}
-
-/// Hides a password in a URL before it is logged.
-enum CheckoutSourceURL {
-    static func redacted(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
-        let credentials = url[scheme.upperBound..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
     }
 }

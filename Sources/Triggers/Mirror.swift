@@ -27,7 +27,11 @@ public final class Mirror: @unchecked Sendable {
     /// refs now present (branches and tags) with their commits.
     @discardableResult
     public func update() throws -> [String: String] {
-        try lock.withLock {
+        try lock.withLock { try updateHoldingLock() }
+    }
+
+    private func updateHoldingLock() throws -> [String: String] {
+        do {
             let credentials = try link.gitCredentials()
             let repository: GitRepository
             if FileManager.default.fileExists(atPath: "\(path)/HEAD") {
@@ -47,6 +51,19 @@ public final class Mirror: @unchecked Sendable {
                 for reference in try repository.references(matching: glob) { heads[reference.name] = reference.commit }
             }
             return heads
+        }
+    }
+
+    /// The commit `revision` names (annotated tags peeled), fetching first only when the mirror
+    /// lacks it. The check is made under the lock, so a burst of deliveries of one push fetches
+    /// once. Returns the commit and, when it fetched, the refs now present.
+    public func ensure(_ revision: String) throws -> (commit: String, fetched: [String: String]?) {
+        try lock.withLock {
+            if FileManager.default.fileExists(atPath: "\(path)/HEAD"), let commit = try? GitRepository.open(path).resolve(revision) {
+                return (commit, nil)
+            }
+            let heads = try updateHoldingLock()
+            return (try GitRepository.open(path).resolve(revision), heads)
         }
     }
 

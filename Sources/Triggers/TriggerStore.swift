@@ -90,6 +90,15 @@ public struct TriggerStore: Sendable {
         return found
     }
 
+    /// The refs in `heads` whose commit differs from the last recorded fetch (or is new).
+    public func changes(_ name: String, heads: [String: String]) throws -> [(ref: String, commit: String)] {
+        let old = try store.readIndex { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT ref, commit_id FROM link_refs WHERE link = ?", arguments: [name])
+                .map { ($0["ref"] as String, $0["commit_id"] as String) })
+        } ?? [:]
+        return heads.filter { old[$0.key] != $0.value }.map { (ref: $0.key, commit: $0.value) }.sorted { $0.ref < $1.ref }
+    }
+
     /// Records a fetch: on success the refs now on the remote, replacing the last seen, and
     /// returns the refs whose commit changed or appeared; on failure the error and one more failure.
     @discardableResult
@@ -171,6 +180,13 @@ public struct TriggerStore: Sendable {
             let running = try Row.fetchAll(db, sql: "SELECT * FROM queue WHERE status = 'running' ORDER BY id").map(Self.item)
             var retried = [QueueItem](), abandoned = [QueueItem]()
             for item in running {
+                // Cut off after its run succeeded but before the queue heard: done, not to repeat.
+                if let runID = item.runID,
+                   try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [runID]) == "succeeded" {
+                    try db.execute(sql: "UPDATE queue SET status = 'succeeded', finished_ms = ? WHERE id = ?",
+                                   arguments: [Timestamp.now().milliseconds, item.id])
+                    continue
+                }
                 if item.attempts < 2 {
                     try db.execute(sql: "UPDATE queue SET status = 'queued', detail = 'cut off when the daemon stopped; retried' WHERE id = ?",
                                    arguments: [item.id])

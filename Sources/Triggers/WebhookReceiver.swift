@@ -61,11 +61,15 @@ extension Daemon {
             for link in matching {
                 guard link.watches(ref) else { notes.append("\(link.name) watches \(link.branch.map { "refs/heads/\($0)" } ?? "branches and tags"), not \(ref)"); continue }
                 do {
-                    let mirror = Mirror(link: link, home: home)
-                    if (try? mirror.repository().resolve(after)) == nil {
-                        try triggers.recordFetch(link.name, heads: try mirror.update(), error: nil)
+                    // `after` of an annotated tag push is the tag object: queue the commit it names,
+                    // as polling does, so both report the same (link, commit, workflow).
+                    let (commit, fetched) = try Mirror(link: link, home: home).ensure(after)
+                    var entries = try enqueue(link: link, ref: ref, commit: commit, source: .webhook)
+                    if let fetched {
+                        // Other refs the fetch moved are queued now too; recorded as seen, the poller would skip them.
+                        entries += try fetchAndQueue(link, source: .webhook, fetched: fetched).filter { entry in !entries.contains { $0.item.id == entry.item.id } }
                     }
-                    for entry in try enqueue(link: link, ref: ref, commit: after, source: .webhook) {
+                    for entry in entries {
                         (entry.isNew ? { queued.append($0) } : { already.append($0) })("\(link.name):\(entry.item.workflow)")
                     }
                 } catch {

@@ -102,6 +102,7 @@ public enum WorkflowParser {
         var inputs = [String: WorkflowInput]()
         for entry in reader.mapping(node, ["inputs"]) ?? [] {
             let path = ["inputs", entry.key]
+            checkName(entry.key, entry.keyNode, path, "workflow input", reader: &reader)
             guard let fields = reader.mapping(entry.value, path) else { continue }
             reader.rejectUnknown(fields, allowed: ["type", "with"], path)
             guard let typeEntry = fields.first(where: { $0.key == "type" }), let typeName = reader.string(typeEntry.value, path + ["type"]) else {
@@ -122,11 +123,17 @@ public enum WorkflowParser {
         return inputs
     }
 
+    /// Job, input and output names become folder names (`/inputs/NAME`, `runs/RUN/JOB`), so
+    /// only letters, digits, '-' and '_' pass: never '/', '..' or an empty name.
+    static func checkName(_ name: String, _ keyNode: Node, _ path: [String], _ what: String, reader: inout NodeReader) {
+        if name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            reader.fail(keyNode, path, "\(what) names use letters, digits, '-' and '_'")
+        }
+    }
+
     static func readJob(_ name: String, _ keyNode: Node, _ node: Node, reader: inout NodeReader) -> Job? {
         let path = ["jobs", name]
-        if name.isEmpty || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
-            reader.fail(keyNode, path, "job names use letters, digits, '-' and '_'")
-        }
+        checkName(name, keyNode, path, "job", reader: &reader)
         guard let entries = reader.mapping(node, path) else { return nil }
         reader.rejectUnknown(entries, allowed: ["uses", "with", "needs", "inputs", "outputs", "env", "resources"], path)
         guard let usesEntry = entries.first(where: { $0.key == "uses" }), let uses = reader.string(usesEntry.value, path + ["uses"]) else {
@@ -155,10 +162,12 @@ public enum WorkflowParser {
             case "resources": job.instanceType = readResources(entry.value, entryPath, reader: &reader)
             case "inputs":
                 for input in reader.mapping(entry.value, entryPath) ?? [] {
+                    checkName(input.key, input.keyNode, entryPath + [input.key], "input", reader: &reader)
                     if let parsed = readJobInput(input.value, entryPath + [input.key], reader: &reader) { job.inputs[input.key] = parsed }
                 }
             case "outputs":
                 for output in reader.mapping(entry.value, entryPath) ?? [] {
+                    checkName(output.key, output.keyNode, entryPath + [output.key], "output", reader: &reader)
                     if let parsed = readJobOutput(output.value, entryPath + [output.key], reader: &reader) { job.outputs[output.key] = parsed }
                 }
             default: break

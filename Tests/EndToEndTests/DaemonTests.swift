@@ -45,6 +45,8 @@ import Triggers
     @Test func aPushSeenByPollingBecomesAVersionTracedToItsCommit() throws {
         let (work, remote) = try makeRemote()
         let home = scratch("home")
+        let withToken = try WFBinary.run(["link", "https://me:ghp_secret@github.com/me/x.git", "--home", home])
+        #expect(withToken.status != 0 && withToken.stderr.contains("--token-env") && !withToken.stderr.contains("ghp_secret"), "\(withToken.stderr)")
         let linked = try WFBinary.run(["link", remote, "--branch", "main", "--poll", "1", "--home", home])
         #expect(linked.status == 0 && linked.stdout.contains("linked remote"), "\(linked.stderr)")
         #expect(try WFBinary.run(["links", "ls", "--home", home]).stdout.contains(remote))
@@ -241,5 +243,34 @@ import Triggers
         #expect(try versions(home, "slow-out").count == 4)
         #expect(try status(home).queue.filter { $0.link == "polled" }.map(\.commit) == [newest])
         polling.stop()
+    }
+
+    /// A workflow pushed to a linked repository may not read the daemon's machine: a volume
+    /// input or a local repository path fails its run, which `wf status` shows.
+    @Test func runsStartedByAPushCannotReachHostPaths() throws {
+        let workflow = """
+            inputs:
+              host: {type: volume, with: {ref: /etc}}
+            jobs:
+              peek:
+                inputs: {host: workflow.inputs.host}
+                outputs:
+                  out: {type: dataset, with: {ref: peeked}}
+                uses: script@v1
+                with: {script: "cp /inputs/host/hostname /outputs/out/"}
+            """
+        let work = try WorkflowRepository(in: scratch, workflow: workflow)
+        let remote = scratch("remote.git")
+        _ = try Shell.run("git", ["init", "-q", "--bare", "-b", "main", remote])
+        try work.git("remote", "add", "origin", remote)
+        try work.git("push", "-q", "origin", "main")
+        let home = scratch("home")
+        #expect(try WFBinary.run(["link", remote, "--poll", "0", "--home", home]).status == 0)
+        #expect(try WFBinary.run(["trigger", "remote", "--home", home]).status == 0)
+        let daemon = try DaemonProcess(home: home, scratch: scratch)
+        #expect(try eventually { try status(home).queue.first?.status == .failed }, "\(daemon.log)")
+        #expect(try status(home).queue.first?.detail?.contains("may not read") == true)
+        #expect(!(try WFBinary.run(["datasets", "ls", "--json", "--home", home]).stdout.contains("peeked")))
+        daemon.stop()
     }
 }

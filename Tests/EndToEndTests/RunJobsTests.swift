@@ -279,4 +279,27 @@ import TestSupport
         #expect(result.stderr.contains("jobs.b.inputs.x: job a has no output missing; it has no outputs"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(home)/runs"))
     }
+
+    /// A symbolic link in a dataset output that points out of it would copy a host file into
+    /// the store: the job fails instead.
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func aDatasetOutputCannotLinkToHostFiles() throws {
+        let workflow = """
+            jobs:
+              leak:
+                outputs:
+                  data: {type: dataset, with: {ref: leaked}}
+                uses: script@v1
+                with:
+                  script: |-
+                    echo fine > /outputs/data/fine.txt
+                    ln -s fine.txt /outputs/data/inside.txt
+                    ln -s /etc/hostname /outputs/data/host.txt
+            """
+        let repo = try WorkflowRepository(in: scratch, workflow: workflow)
+        let home = scratch("home")
+        let result = try WFBinary.run(["run", repo.workflowFile, "--home", home])
+        #expect(result.status != 0 && result.stderr.contains("dataset output data holds host.txt, a symbolic link to outside it"), "\(result.stderr)")
+        #expect(!(try WFBinary.run(["datasets", "ls", "--json", "--home", home]).stdout.contains("leaked")))
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Datasets
 import Workflows
 @testable import Triggers
 
@@ -29,6 +30,20 @@ import Workflows
         try triggers.finish(next.id, status: .succeeded, runID: "run-1", detail: nil)
         #expect(try triggers.claimNext() == nil)
         #expect(try triggers.queue().first { $0.commit == "c2" }?.runID == "run-1")
+    }
+
+    /// Killed after its run succeeded but before the queue heard: finished, not run again.
+    @Test func aRunThatSucceededBeforeTheCrashIsNotRepeated() throws {
+        let triggers = try TriggerStore(home: scratch("home"))
+        try triggers.add(Link(name: "repo", url: "/srv/repo"), heads: [:])
+        try triggers.enqueue(link: "repo", commit: "c1", ref: "refs/heads/main", workflow: "w.yaml", source: .poll)
+        let item = try #require(try triggers.claimNext())
+        try triggers.setRun(item.id, runID: "run-1")
+        try triggers.store.recordRunStarted(RunRecord(id: "run-1", workflow: "w.yaml", repository: "/srv/repo", commit: "c1", trigger: "poll", pid: 1))
+        try triggers.store.recordRunFinished("run-1", status: .succeeded, summary: nil)
+        let recovered = try triggers.recoverInterrupted()
+        #expect(recovered.retried.isEmpty && recovered.abandoned.isEmpty)
+        #expect(try triggers.queue().first?.status == .succeeded && triggers.claimNext() == nil)
     }
 
     @Test func fetchesReportOnlyChangedRefs() throws {

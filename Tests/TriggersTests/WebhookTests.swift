@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GitSource
 @testable import Triggers
 
 /// Webhook payloads as GitHub, Gitea and GitLab send them, their signatures, and the
@@ -47,6 +48,14 @@ import Testing
         #expect(Set(same.map(RepositoryURL.init)).count == 1)
         #expect(RepositoryURL("https://github.com/me/other") != RepositoryURL(same[0]))
         #expect(RepositoryURL("/srv/git/project.git/") == RepositoryURL("file:///srv/git/project"))
+    }
+
+    @Test func credentialsInURLsAreDroppedForLogs() {
+        #expect(RepositoryURL.redacted("https://user:token@github.com/me/x.git") == "https://github.com/me/x.git")
+        #expect(RepositoryURL.redacted("https://ghp_token@github.com/me/x") == "https://github.com/me/x")
+        #expect(RepositoryURL.redacted("git@github.com:me/x.git") == "git@github.com:me/x.git")
+        #expect(RepositoryURL.redacted("/srv/git/x.git") == "/srv/git/x.git")
+        #expect(RepositoryURL.hasCredentials("http://a:b@host/x") && !RepositoryURL.hasCredentials("https://host/x@y"))
     }
 
     @Test func signaturesAreCheckedForEachForge() {

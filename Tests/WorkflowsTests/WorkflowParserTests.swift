@@ -53,6 +53,26 @@ import Testing
         }
     }
 
+    /// Input and output names become folders on the host: nothing that climbs out of one passes.
+    @Test func inputAndOutputNamesCannotNamePathsOutside() {
+        let found = errors("""
+            inputs:
+              ../../etc: {type: string, with: {value: x}}
+            jobs:
+              a:
+                inputs:
+                  "../escape": {type: string, with: {value: x}}
+                outputs:
+                  "../../../home/me/.ssh": {type: volume}
+                  "": {type: string}
+                uses: script@v1
+                with: {script: "true"}
+            """)
+        #expect(found.map(\.keyPath).sorted() == ["inputs.../../etc", "jobs.a.inputs.../escape", "jobs.a.outputs.", "jobs.a.outputs.../../../home/me/.ssh"],
+                "\(found)")
+        #expect(found.allSatisfy { $0.message.contains("use letters, digits, '-' and '_'") })
+    }
+
     @Test func parsesTheSeedWorkflow() throws {
         let spec = try WorkflowParser.parse(Self.seed, file: "nlp.yaml")
         #expect(spec.trigger == Trigger(branches: ["main"], ignoredBranches: [], tags: []))

@@ -111,7 +111,9 @@ struct DaemonCommand: ParsableCommand {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
             throw ValidationError("--listen \(text): write HOST:PORT, such as 127.0.0.1:8080")
         }
-        return (String(text[..<colon]), port)
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }  // [::1]:8080
+        return (host, port)
     }
 
     static func stamp() -> String {

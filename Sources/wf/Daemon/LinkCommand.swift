@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GitSource
 import Triggers
 
 struct LinkCommand: ParsableCommand {
@@ -57,6 +58,9 @@ struct LinkCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard !RepositoryURL.hasCredentials(url) else {
+            throw ValidationError("the URL carries a user name or token, which would be stored and shown; give the URL without it and the token with --token-env VARIABLE or --token-file PATH")
+        }
         var location = url
         if !url.contains("://") && !url.contains("@") && (url.hasPrefix("/") || url.hasPrefix(".") || FileManager.default.fileExists(atPath: url)) {
             location = URL(fileURLWithPath: url).standardized.path

@@ -37,7 +37,7 @@ struct SecretsSetCommand: ParsableCommand {
             data = FileHandle.standardInput.readDataToEndOfFile()
         }
         var value = String(decoding: data, as: UTF8.self)
-        if value.hasSuffix("\n") { value.removeLast() }   // what `echo` adds
+        while value.last?.isNewline == true { value.removeLast() }   // what `echo` (or a Windows editor) adds
         guard !value.isEmpty else { throw ValidationError("the value is empty; pipe it in: printf %s \"$VALUE\" | wf secrets set \(name)") }
         let store = SecretStore()
         try store.set(name, value: value)

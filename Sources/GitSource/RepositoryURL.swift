@@ -32,4 +32,18 @@ public struct RepositoryURL: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { key }
+
+    /// `url` with any user name and password of an http(s) URL removed (`https://TOKEN@host/x`
+    /// names a token as the user), for logs and provenance, which everyone may read. ssh and
+    /// scp-like URLs keep their user (`git@host:o/r`): it is no secret.
+    public static func redacted(_ url: String) -> String {
+        guard let scheme = url.range(of: "://"), ["http", "https"].contains(url[..<scheme.lowerBound].lowercased()) else { return url }
+        let rest = url[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<scheme.upperBound]) + String(rest[rest.index(after: at)...])
+    }
+
+    /// Whether an http(s) URL carries a user name or password.
+    public static func hasCredentials(_ url: String) -> Bool { redacted(url) != url }
 }

@@ -31,16 +31,14 @@ enum Attention {
         }
     }
 
-    /// dqkv [B, T, 3C] += the gradients for dout [B, T, C]. `scratch` holds T·T floats.
+    /// dqkv [B, T, 3C] += the gradients for dout [B, T, C]. `scratch` holds B·H·T·T floats.
     /// dP = dO vᵀ; dv = Pᵀ dO; dS = P ⊙ (dP − rowsum(P ⊙ dP)); dq = dS k · scale; dk = dSᵀ q · scale.
     static func backward(dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, probs: UnsafePointer<Float>,
                          qkv: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                          batch: Int, length t: Int, width c: Int, heads: Int, scale: Float) {
         let d = c / heads
-        _ = scratch  // each head takes its own T·T scratch below, so heads can run in parallel
         eachHead(batch: batch, heads: heads) { b, h in
-            let ds = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
-            defer { ds.deallocate() }
+            let ds = scratch + (b * heads + h) * t * t     // [T, T], each head its own, so heads run side by side
             do {
                 let q = qkv + b * t * 3 * c + h * d, k = q + c, v = q + 2 * c
                 let dq = dqkv + b * t * 3 * c + h * d, dk = dq + c, dv = dq + 2 * c

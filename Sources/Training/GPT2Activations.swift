@@ -32,7 +32,7 @@ final class GPT2Activations {
     let dQKV: UnsafeMutablePointer<Float>                            // [N, 3C]
     let dFC, dFCGelu: UnsafeMutablePointer<Float>                    // [N, 4C]
     let dLogits: UnsafeMutablePointer<Float>                         // [N, V]
-    let dScores: UnsafeMutablePointer<Float>                         // [T, T]
+    let dScores: UnsafeMutablePointer<Float>                         // [B, H, T, T]
 
     private var owned: [UnsafeMutablePointer<Float>] = []
 
@@ -60,7 +60,7 @@ final class GPT2Activations {
         logits = buffer(n * v); probs = buffer(n * v); losses = buffer(n)
         dResidual = buffer(n * c); dNormed = buffer(n * c); dAttended = buffer(n * c)
         dQKV = buffer(n * 3 * c); dFC = buffer(n * inner); dFCGelu = buffer(n * inner)
-        dLogits = buffer(n * v); dScores = buffer(length * length)
+        dLogits = buffer(n * v); dScores = buffer(batch * config.heads * length * length)
         self.owned = owned
     }
 

@@ -96,7 +96,7 @@ import TextGeneration
             return FiniteDifferences.dot(out, w)
         }
         _ = loss()
-        let dqkv = FloatBuffer(b * t * 3 * c), scratch = FloatBuffer(t * t)
+        let dqkv = FloatBuffer(b * t * 3 * c), scratch = FloatBuffer(b * heads * t * t)
         Attention.backward(dqkv: dqkv.pointer, dout: w.pointer, probs: probs.pointer, qkv: qkv.pointer, scratch: scratch.pointer,
                            batch: b, length: t, width: c, heads: heads, scale: scale)
         let error = FiniteDifferences.relativeError(qkv, analytic: dqkv.array, loss: loss)

@@ -10,8 +10,8 @@ import Triggers
     let scratch = Scratch("wf-daemon")
 
     /// A bare remote and a working clone of it holding the project-shaped workflow.
-    func makeRemote() throws -> (work: WorkflowRepository, remote: String) {
-        let work = try WorkflowRepository(in: scratch, workflow: RunCommandTests.workflow)
+    func makeRemote(workflow: String = RunCommandTests.workflow) throws -> (work: WorkflowRepository, remote: String) {
+        let work = try WorkflowRepository(in: scratch, workflow: workflow)
         let remote = scratch("remote.git")
         _ = try Shell.run("git", ["init", "-q", "--bare", "-b", "main", remote])
         try work.git("remote", "add", "origin", remote)
@@ -147,11 +147,7 @@ import Triggers
     /// once and runs the rest, each commit exactly once. SIGTERM lets the current run finish.
     @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
     func aKilledDaemonLosesNoQueuedRunAndRepeatsNoFinishedOne() throws {
-        let work = try WorkflowRepository(in: scratch, workflow: Self.slowWorkflow)
-        let remote = scratch("remote.git")
-        _ = try Shell.run("git", ["init", "-q", "--bare", "-b", "main", remote])
-        try work.git("remote", "add", "origin", remote)
-        try work.git("push", "-q", "origin", "main")
+        let (work, remote) = try makeRemote(workflow: Self.slowWorkflow)
         let home = scratch("home")
         #expect(try WFBinary.run(["link", remote, "--poll", "0", "--home", home]).status == 0)
         var commits = [String]()
@@ -197,11 +193,7 @@ import Triggers
     /// in order; polling sees only the newest commit of a ref at each fetch.
     @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
     func pushesDuringARunRunAfterItInOrder() throws {
-        let work = try WorkflowRepository(in: scratch, workflow: Self.slowWorkflow)
-        let remote = scratch("remote.git")
-        _ = try Shell.run("git", ["init", "-q", "--bare", "-b", "main", remote])
-        try work.git("remote", "add", "origin", remote)
-        try work.git("push", "-q", "origin", "main")
+        let (work, remote) = try makeRemote(workflow: Self.slowWorkflow)
         let home = scratch("home"), secret = "several-pushes"
         #expect(try WFBinary.run(["link", remote, "--poll", "0", "--webhook-secret-env", "WF_TEST_HOOK_SECRET", "--home", home]).status == 0)
         let daemon = try DaemonProcess(home: home, scratch: scratch, listen: true, environment: ["WF_TEST_HOOK_SECRET": secret])
@@ -259,11 +251,7 @@ import Triggers
                 uses: script@v1
                 with: {script: "cp /inputs/host/hostname /outputs/out/"}
             """
-        let work = try WorkflowRepository(in: scratch, workflow: workflow)
-        let remote = scratch("remote.git")
-        _ = try Shell.run("git", ["init", "-q", "--bare", "-b", "main", remote])
-        try work.git("remote", "add", "origin", remote)
-        try work.git("push", "-q", "origin", "main")
+        let (work, remote) = try makeRemote(workflow: workflow)
         let home = scratch("home")
         #expect(try WFBinary.run(["link", remote, "--poll", "0", "--home", home]).status == 0)
         #expect(try WFBinary.run(["trigger", "remote", "--home", home]).status == 0)

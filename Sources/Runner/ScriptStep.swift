@@ -55,7 +55,14 @@ struct ScriptStep {
         let timeout = context.options.stepTimeout
         let timer = DispatchSource.makeTimerSource()
         timer.schedule(deadline: .now() + timeout)
-        timer.setEventHandler { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let sandboxed = context.options.sandbox
+        timer.setEventHandler {
+            guard process.isRunning else { return }
+            // bwrap's --unshare-pid takes the sandbox's processes with it. Unsandboxed, the step
+            // leads its own process group (Foundation starts children so), and the group goes.
+            if !sandboxed { kill(-process.processIdentifier, SIGKILL) }
+            kill(process.processIdentifier, SIGKILL)
+        }
         timer.resume()
         defer { timer.cancel() }
         while true {

@@ -219,6 +219,22 @@ import TestSupport
         #expect(result.status == 0 && result.stderr.contains("running without a sandbox"), "\(result.stderr)")
         #expect(try WFBinary.run(["datasets", "cat", "unconfined", "where.txt", "--home", home]).stdout == "outside the sandbox\n")
         #expect(try WFBinary.run(["datasets", "cat", "unconfined-copy", "where.txt", "--home", home]).stdout == "outside the sandbox\n")
+
+        // The timeout stops a script's background children too, not just the script.
+        try repo.write(workflow: """
+            jobs:
+              linger:
+                uses: script@v1
+                with:
+                  script: |-
+                    sleep 31 &
+                    sleep 32
+            """)
+        let started = Date()
+        let timedOut = try WFBinary.run(["run", repo.workflowFile, "--home", home, "--no-sandbox", "--timeout", "1"])
+        #expect(timedOut.status != 0 && timedOut.stderr.contains("killed after 1 s"), "\(timedOut.stderr)")
+        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(try Shell.run("pgrep", ["-f", "sleep 31"]).status == 1, "a background child outlived the timeout")
     }
 
     /// git-checkout@v1 with a url clones that repository at `ref` through libgit2.

@@ -6,21 +6,18 @@ import GitSource
 /// when there is one, so versions from clones of one repository name the same source; else
 /// the checkout's path). A folder that is not a git checkout has no commit.
 struct CheckoutSource {
-    let path: String
     let commit: String?
     let isDirty: Bool
     let repository: String
 
     /// A source named by the caller: an exported tree has no `.git` to read.
     init(repository: String, commit: String) {
-        path = repository
         self.commit = commit
         isDirty = false
         self.repository = RepositoryURL.redacted(repository)
     }
 
     init(_ path: String) {
-        self.path = path
         let repository = try? GitRepository.open(path)
         commit = try? repository?.head().commit
         isDirty = (try? repository?.isDirty()) ?? false

@@ -1,4 +1,5 @@
 import Foundation
+import TextGeneration
 import Workflows
 
 /// Runs jobs as their needs allow: a job starts once every job it needs has succeeded, at
@@ -10,7 +11,7 @@ struct JobScheduler {
 
     func run<Value>(_ body: @escaping (Job) -> Result<Value, Error>) -> [String: Result<Value, Error>] {
         let state = State<Value>()
-        let call = UnsafeTransfer(body)
+        let call = UnsafeSendable(body)  // the scheduler waits for every job thread
         state.condition.lock()
         defer { state.condition.unlock() }
         var started = Set<String>()
@@ -41,10 +42,4 @@ struct JobScheduler {
         var outcomes = [String: Result<Value, Error>]()
         var running = 0
     }
-}
-
-/// Hands the step closure to the job threads; the scheduler waits for all of them.
-struct UnsafeTransfer<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

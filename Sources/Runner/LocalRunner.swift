@@ -104,7 +104,6 @@ public final class LocalRunner {
             throw error
         }
         try store.recordRunFinished(runID, status: .succeeded, summary: nil)
-        record.status = .succeeded
         return Result(run: try store.run(runID), versions: versions)
     }
 

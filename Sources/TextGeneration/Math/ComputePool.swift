@@ -32,8 +32,8 @@ public enum ComputePool {
     }
 }
 
-/// Hands a non-Sendable value to concurrentPerform's workers, which finish before it returns.
-struct UnsafeSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+/// Hands a non-Sendable value to worker threads that finish before the caller goes on (concurrentPerform, the job scheduler).
+public struct UnsafeSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
 }

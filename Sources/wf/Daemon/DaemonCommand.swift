@@ -116,9 +116,12 @@ struct DaemonCommand: ParsableCommand {
         return (host, port)
     }
 
-    static func stamp() -> String {
+    nonisolated(unsafe) static let stampFormat: DateFormatter = {
         let formatter = DateFormatter()
         formatter.dateFormat = "HH:mm:ss.SSS "
-        return formatter.string(from: Date())
-    }
+        return formatter
+    }()
+
+    /// The time at the start of each daemon log line (DateFormatter is thread-safe for formatting).
+    static func stamp() -> String { stampFormat.string(from: Date()) }
 }

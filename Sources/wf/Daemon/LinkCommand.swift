@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import GitSource
 import Triggers
@@ -66,7 +67,7 @@ struct LinkCommand: ParsableCommand {
             location = URL(fileURLWithPath: url).standardized.path
         }
         let linkName = name ?? Link.defaultName(for: location)
-        do { try DatasetNameCheck.validate(linkName) } catch { throw ValidationError("link name \(linkName): \(error); choose one with --name") }
+        do { try DatasetName.validate(linkName) }  // names name mirror folders: dataset rules catch { throw ValidationError("link name \(linkName): \(error); choose one with --name") }
         var credentials: Link.Credentials?
         if let tokenEnv { credentials = .token(username: username, token: .environment(tokenEnv)) }
         if let tokenFile { credentials = .token(username: username, token: .file(absolute(tokenFile))) }

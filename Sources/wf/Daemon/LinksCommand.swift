@@ -47,8 +47,3 @@ struct LinksRemoveCommand: ParsableCommand {
         print("removed link \(name)")
     }
 }
-
-/// Link names follow dataset names' rules (they name mirror folders).
-enum DatasetNameCheck {
-    static func validate(_ name: String) throws { try DatasetName.validate(name) }
-}

@@ -71,6 +71,11 @@ import Triggers
         usleep(2_500_000)
         again.stop()
         #expect(try versions(home).count == 1)
+        // Unlinked: gone from the list, its mirror deleted.
+        #expect(try WFBinary.run(["links", "rm", "remote", "--home", home]).status == 0)
+        #expect(try WFBinary.run(["links", "ls", "--home", home]).stdout.contains("no links yet"))
+        #expect(!FileManager.default.fileExists(atPath: "\(home)/mirrors/remote.git"))
+        #expect(try WFBinary.run(["links", "rm", "remote", "--home", home]).stderr.contains("no link named remote"))
     }
 
     @Test func webhooksQueueAPushAtOnceAndRefuseWhatTheyShould() throws {
@@ -122,6 +127,26 @@ import Triggers
         #expect(state.queue.filter { $0.commit == next }.count == 1)
         #expect(state.runs.filter { $0.commit == next }.count == 1)
         #expect(try versions(home).count == 2)
+
+        // Gitea signs like GitHub without the prefix; GitLab sends the secret itself.
+        for (forge, headers) in [("gitea", { (body: [UInt8]) in ["X-Gitea-Event": "push", "X-Gitea-Signature": WebhookSignature.sign(body, secret: secret, forge: .gitea)] }),
+                                 ("gitlab", { (_: [UInt8]) in ["X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": secret] })] {
+            let commit = try pushSettings(work, seed: forge == "gitea" ? 13 : 14)
+            let body = Array((forge == "gitea" ? payload(commit)
+                : #"{"object_kind":"push","ref":"refs/heads/main","after":"\#(commit)","project":{"git_http_url":"\#(remote)"}}"#).utf8)
+            let url = hook.replacingOccurrences(of: "/hooks/github", with: "/hooks/\(forge)")
+            var forged = headers(body)
+            forged[forge == "gitea" ? "X-Gitea-Signature" : "X-Gitlab-Token"] = forge == "gitea" ? String(repeating: "0", count: 64) : "wrong"
+            #expect(try HTTPClient.post(url, headers: forged, body: body).status == 401, "\(forge)")
+            let reply = try HTTPClient.post(url, headers: headers(body), body: body)
+            #expect(reply.status == 202, "\(forge): \(reply.body)")
+            #expect(try eventually { try versions(home).first?.provenance.commit == commit }, "\(forge)\n\(daemon.log)")
+        }
+
+        // Another daemon (another home) on a port in use says so and exits 1.
+        let port = String(hook.split(separator: ":").last!.split(separator: "/").first!)
+        let busy = try WFBinary.run(["daemon", "--home", scratch("other"), "--listen", "127.0.0.1:\(port)"])
+        #expect(busy.status == 1 && busy.stderr.contains("cannot take webhooks on 127.0.0.1:\(port)"), "\(busy.stderr)")
         #expect(daemon.stop() == 0)
         #expect(!daemon.log.contains(secret))
     }
@@ -163,7 +188,9 @@ import Triggers
         #expect(try WFBinary.run(["trigger", "remote", "--commit", commits[0], "--home", home]).stdout.contains("was queued before"))
 
         let first = try DaemonProcess(home: home, scratch: scratch, label: "first")
-        #expect(try eventually { try status(home).queue.contains { $0.status == .running } }, "\(first.log)")
+        // Killed once the run has started (its record exists), not just been claimed.
+        #expect(try eventually { try status(home).queue.contains { $0.status == .running } && status(home).runs.first?.status == .running },
+                "\(first.log)")
         first.stop(SIGKILL)
         let cut = try #require(try status(home).queue.first { $0.status == .running })
         #expect(try status(home).runs.first?.status == .interrupted)

@@ -166,6 +166,8 @@ import TestSupport
         #expect(logs.contains("token is ***") && !logs.contains("s3cr3t"), "\(logs)")
         let saved = try String(contentsOfFile: try #require(record.jobs.first?.log), encoding: .utf8)
         #expect(!saved.contains("s3cr3t"))
+        #expect(try WFBinary.run(["secrets", "rm", "API_TOKEN"], environment: environment).status == 0)
+        #expect(try WFBinary.run(["secrets", "ls"], environment: environment).stdout.contains("no secrets"))
     }
 
     /// train@v1 makes a model from a dataset, create-model@v1 commits it, and

@@ -150,7 +150,11 @@ public struct TriggerStore: Sendable {
 
     /// Takes the oldest queued item and marks it running (one more attempt).
     public func claimNext() throws -> QueueItem? {
-        try store.writeIndex { db in
+        // The idle worker asks four times a second: a read, so it never holds the write lock for nothing.
+        guard try store.readIndex({ db in try Bool.fetchOne(db, sql: "SELECT 1 FROM queue WHERE status = 'queued' LIMIT 1") }) == true else {
+            return nil
+        }
+        return try store.writeIndex { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE status = 'queued' ORDER BY id LIMIT 1") else { return nil }
             var item = Self.item(row)
             item.status = .running

@@ -15,9 +15,17 @@ public struct Provenance: Sendable, Equatable, Codable {
     public var settingsDigest: String?
     /// sha256 of the model the job used.
     public var modelDigest: String?
+    /// Where the model came from when the settings named it by a hub id, e.g.
+    /// `gpt2 = /models/gpt2 (--model)` or `gpt2 = hub cache snapshot 607a30d`.
+    public var modelSource: String?
+    /// The container image a script or container step ran in (`sha256:…`).
+    public var image: String?
 
     public init(repository: String? = nil, commit: String? = nil, workflow: String? = nil, job: String? = nil,
-                run: String? = nil, settingsDigest: String? = nil, modelDigest: String? = nil) {
+                run: String? = nil, settingsDigest: String? = nil, modelDigest: String? = nil, modelSource: String? = nil,
+                image: String? = nil) {
+        self.modelSource = modelSource
+        self.image = image
         self.repository = repository
         self.commit = commit
         self.workflow = workflow
@@ -31,6 +39,7 @@ public struct Provenance: Sendable, Equatable, Codable {
         [
         ("repository", \.repository), ("commit", \.commit), ("workflow", \.workflow), ("job", \.job),
         ("run", \.run), ("settings", \.settingsDigest), ("model", \.modelDigest),
+        ("modelSource", \.modelSource), ("image", \.image),
         ]
     }
 

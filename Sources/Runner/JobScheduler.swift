@@ -6,10 +6,10 @@ import Workflows
 /// most `limit` at a time, in the workflow's order among those ready. A job whose need failed
 /// (or was itself not run) never starts and has no outcome.
 struct JobScheduler {
-    let jobs: [Job]
+    let jobs: [PlannedJob]
     let limit: Int
 
-    func run<Value>(_ body: @escaping (Job) -> Result<Value, Error>) -> [String: Result<Value, Error>] {
+    func run<Value>(_ body: @escaping (PlannedJob) -> Result<Value, Error>) -> [String: Result<Value, Error>] {
         let state = State<Value>()
         let call = UnsafeSendable(body)  // the scheduler waits for every job thread
         state.condition.lock()

@@ -4,19 +4,19 @@ import Workflows
 
 /// What every job of one run shares; read-only once the run starts.
 struct RunContext: @unchecked Sendable {
-    let runID: String
-    let workflow: String
-    let spec: WorkflowSpec
+    let plan: RunPlan
     let checkout: String
-    let commit: String?
-    /// The repository provenance names: its origin URL, or the checkout's path.
-    let repository: String
     let runFolder: String
     /// JOB → output NAME → its folder (or file, for a string output).
     let outputPaths: [String: [String: String]]
-    let workflowInputs: [String: WorkflowInputs.Resolved]
     let secrets: [String: String]
     let options: RunOptions
+    let executors: ExecutorSelection?
+
+    var runID: String { plan.runID }
+    var commit: String? { plan.commit }
+    /// The repository provenance names: its origin URL, or the checkout's path.
+    var repository: String { plan.repository }
 }
 
 /// A finished job: the step's report and the values of its string outputs.
@@ -36,7 +36,7 @@ extension LocalRunner {
     static let stringOutputLimit = 64 * 1024
 
     /// Prepares the job's folders, runs its step, and reads its string outputs.
-    func execute(_ job: Job, context: RunContext) throws -> StepOutcome {
+    func execute(_ job: PlannedJob, context: RunContext) throws -> StepOutcome {
         let workspace = "\(context.runFolder)/\(job.name)"
         let jobLog = try JobLog(path: "\(workspace)/log.txt", job: job.name, secrets: Array(context.secrets.values), echo: log)
         defer { jobLog.finish() }
@@ -57,12 +57,14 @@ extension LocalRunner {
                     try FileManager.default.createDirectory(atPath: outputs[name]!, withIntermediateDirectories: true)
                 }
             }
-            let step = StepContext(job: job, runID: context.runID, workflow: context.workflow, inputs: inputs, outputs: outputs,
+            let step = StepContext(job: job, runID: context.runID, workflow: context.plan.workflow, inputs: inputs, outputs: outputs,
                                    environment: try environment(for: job, context: context), workspace: workspace, log: jobLog,
                                    options: context.options, store: store, defaultModel: defaultModel, checkout: context.checkout,
-                                   commit: context.commit, repository: context.repository, secrets: context.secrets)
+                                   commit: context.commit, repository: context.repository, secrets: context.secrets,
+                                   executors: context.executors)
+            if let type = job.instanceType { jobLog.line("instance type \(type) (recorded; this machine runs every job)") }
             let started = Date()
-            let result = try run(step)
+            let result = try StepFactory.step(for: job).run(step)
             for (name, output) in job.outputs {
                 if case .dataset = output, let escaping = OutputFolder.linksLeaving(outputs[name]!).first {
                     throw RunError.failed(job: job.name, detail: "dataset output \(name) holds \(escaping), a symbolic link to outside it; copy the file instead")
@@ -83,65 +85,34 @@ extension LocalRunner {
         }
     }
 
-    private func run(_ step: StepContext) throws -> StepResult {
-        let job = step.job
-        switch job.action {
-        case .gitCheckout:
-            return try GitCheckoutStep(context: step).run()
-        case .textGeneration:
-            return try TextGenerationStep(context: step).run()
-        case .train:
-            return try TrainStep(context: step).run()
-        case .createModel:
-            return try CreateModelStep(context: step).run()
-        case .script, .container:
-            try ScriptStep(context: step).run()
-            return StepResult()
-        case .s3Download:
-            throw RunError.unsupported(job: job.name, detail: "s3-download@v1 is not implemented yet; put the files in a dataset (wf datasets put) and use a dataset input")
-        }
-    }
-
     /// The path a job reads an input from: a folder, or a file holding a string value.
-    func prepare(_ input: JobInput, named name: String, of job: Job, workspace: String, context: RunContext) throws -> String {
+    func prepare(_ input: Artifact, named name: String, of job: PlannedJob, workspace: String, context: RunContext) throws -> String {
         let local = "\(workspace)/inputs/\(name)"
-        func writeValue(_ value: String) throws -> String {
-            try FileManager.default.createDirectory(atPath: "\(workspace)/inputs", withIntermediateDirectories: true)
-            try Data(value.utf8).write(to: URL(fileURLWithPath: local))
-            return local
-        }
         switch input {
-        case .output(let source, let output):
+        case .jobOutput(let source, let output):
             guard let path = context.outputPaths[source]?[output] else {
                 throw RunError.missingInput(job: job.name, input: name, detail: "\(source) did not run; run it too (drop --job)")
             }
             return path
-        case .dataset(let ref):
-            try store.export(try store.resolve(ref), to: local)
+        case .datasetVersion(let dataset, let id):
+            try store.export(try store.resolve("\(dataset):\(id)"), to: local)
             return local
         case .string(let value):
-            return try writeValue(value)
-        case .volume:
+            try FileManager.default.createDirectory(atPath: "\(workspace)/inputs", withIntermediateDirectories: true)
+            try Data(value.utf8).write(to: URL(fileURLWithPath: local))
+            return local
+        case .emptyVolume:
             try FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
             return local
-        case .workflowInput(let inputName):
-            guard let resolved = context.workflowInputs[inputName] else {
-                throw RunError.missingInput(job: job.name, input: name, detail: "the workflow has no input \(inputName)")
-            }
-            switch resolved.kind {
-            case .dataset:
-                try store.export(try store.resolve(resolved.value), to: local)
-                return local
-            case .string: return try writeValue(resolved.value)
-            case .volume: return resolved.value
-            }
+        case .hostFolder(let path):
+            return path
         }
     }
 
     /// defaults.env, then the job's env; context values from this run; secrets from the secret store.
-    func environment(for job: Job, context: RunContext) throws -> [String: String] {
+    func environment(for job: PlannedJob, context: RunContext) throws -> [String: String] {
         var result = [String: String]()
-        for (key, value) in context.spec.defaults.env.merging(job.env, uniquingKeysWith: { $1 }) {
+        for (key, value) in job.environment {
             switch value {
             case .literal(let text): result[key] = text
             case .list(let items): result[key] = items.joined(separator: " ")
@@ -162,7 +133,7 @@ extension LocalRunner {
     }
 
     /// A string output's value: the file the job wrote, without its final newline.
-    func readString(_ path: String, output: String, job: Job) throws -> String {
+    func readString(_ path: String, output: String, job: PlannedJob) throws -> String {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), attributes[.type] as? FileAttributeType == .typeRegular else {
             throw RunError.failed(job: job.name, detail: "string output \(output) must be a file at /outputs/\(output)")
         }

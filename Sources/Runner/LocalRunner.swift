@@ -4,13 +4,14 @@ import GitSource
 import TextGeneration
 import Workflows
 
-/// Runs a workflow from a local checkout (`wf run`): jobs in dependency order, independent
-/// ones side by side (at most `RunOptions.parallelJobs`), each in its own folder under
-/// `HOME/runs/RUN/JOB/` with `inputs/NAME`, `outputs/NAME` and `log.txt`. A failed job stops
-/// the jobs that need it; the others finish. When every job has succeeded, each `dataset`
-/// output becomes a new version with provenance (repository, commit, workflow file, job,
-/// run, settings and model digests); a failed run commits nothing. The run, its jobs, their
-/// timings, states and logs are recorded in the index for `wf runs`.
+/// Runs a workflow on this machine (`wf run`, the daemon): parses it, has `Planner` make the
+/// run plan, then executes the plan: jobs in dependency order, independent ones side by side
+/// (at most `RunOptions.parallelJobs`), each in its own folder under `HOME/runs/RUN/JOB/`
+/// with `inputs/NAME`, `outputs/NAME` and `log.txt`, its step made by `StepFactory`. A failed
+/// job stops the jobs that need it; the others finish. When every job has succeeded, each
+/// `dataset` output becomes a new version with provenance (repository, commit, workflow
+/// file, job, run, settings and model digests, the image); a failed run commits nothing. The
+/// run, its jobs, their timings, states and logs are recorded in the index for `wf runs`.
 public final class LocalRunner {
     public struct Result: Sendable {
         public var run: RunRecord
@@ -29,34 +30,39 @@ public final class LocalRunner {
         self.log = log
     }
 
+    /// Parses `workflowFile`, plans the run and executes the plan.
     public func run(workflowFile: String, checkout: String, options: RunOptions = RunOptions()) throws -> Result {
         let relative = workflowFile.hasPrefix(checkout + "/") ? String(workflowFile.dropFirst(checkout.count + 1)) : workflowFile
         let spec = try WorkflowParser.parse(try String(contentsOfFile: workflowFile, encoding: .utf8), file: relative)
-        let selected = try jobsToRun(spec, onlyJob: options.onlyJob)
-        let workflowInputs = try WorkflowInputs.resolve(spec, given: options.inputs, store: store, confined: options.confined)
-        let secrets = try secretValues(spec, selected: selected, store: options.secrets)
-        let runID = options.runID ?? LocalRunner.newRunID()
-        let runFolder = "\(home)/runs/\(runID)"
         let source = options.source.map { CheckoutSource(repository: $0.repository, commit: $0.commit) } ?? CheckoutSource(checkout)
-        let commit = source.commit
-        log("\(runID): \(relative) at \(commit.map { String($0.prefix(12)) } ?? "an uncommitted checkout")")
+        let plan = try Planner(store: store).plan(spec, runID: options.runID ?? LocalRunner.newRunID(), repository: source.repository,
+                                                  commit: source.commit, options: options)
         if source.isDirty { log("note: \(checkout) has uncommitted changes; the run uses them, and provenance names HEAD") }
+        return try execute(plan, checkout: checkout, options: options)
+    }
 
-        let jobs = spec.jobs.filter { selected.contains($0.name) }
-        var record = RunRecord(id: runID, workflow: relative, repository: source.repository, commit: commit, trigger: options.trigger,
-                               pid: getpid(), inputs: workflowInputs.mapValues(\.value),
-                               jobs: jobs.map { JobRecord(name: $0.name, action: $0.action.rawValue, log: "\(runFolder)/\($0.name)/log.txt") })
+    /// Executes a plan made by `Planner`.
+    public func execute(_ plan: RunPlan, checkout: String, options: RunOptions) throws -> Result {
+        let runID = plan.runID
+        let secrets = try secretValues(plan, store: options.secrets)
+        let runsContainers = plan.jobs.contains { $0.action == .script || $0.action == .container }
+        let executors = runsContainers ? try ExecutorSelection(options.runtime, pull: options.pull, sandbox: options.sandbox) : nil
+        let runFolder = "\(home)/runs/\(runID)"
+        log("\(runID): \(plan.workflow) at \(plan.commit.map { String($0.prefix(12)) } ?? "an uncommitted checkout")")
+
+        var record = RunRecord(id: runID, workflow: plan.workflow, repository: plan.repository, commit: plan.commit, trigger: plan.trigger,
+                               pid: getpid(), inputs: plan.inputs,
+                               jobs: plan.jobs.map { JobRecord(name: $0.name, action: $0.action.rawValue, log: "\(runFolder)/\($0.name)/log.txt") })
         try store.recordRunStarted(record)
 
         // Every output's place is known before anything runs, so jobs never share mutable state.
         var outputPaths = [String: [String: String]]()
-        for job in jobs {
+        for job in plan.jobs {
             for name in job.outputs.keys { outputPaths[job.name, default: [:]][name] = "\(runFolder)/\(job.name)/outputs/\(name)" }
         }
-        let context = RunContext(runID: runID, workflow: relative, spec: spec, checkout: checkout, commit: commit,
-                                 repository: source.repository, runFolder: runFolder,
-                                 outputPaths: outputPaths, workflowInputs: workflowInputs, secrets: secrets, options: options)
-        let outcomes = JobScheduler(jobs: jobs, limit: options.parallelJobs).run { job in
+        let context = RunContext(plan: plan, checkout: checkout, runFolder: runFolder, outputPaths: outputPaths, secrets: secrets,
+                                 options: options, executors: executors)
+        let outcomes = JobScheduler(jobs: plan.jobs, limit: options.parallelJobs).run { job in
             self.recordJob(job.name, in: &record) { $0.status = .running; $0.started = .now() }
             let outcome = Swift.Result<StepOutcome, Error> { try self.execute(job, context: context) }
             self.recordJob(job.name, in: &record) { entry in
@@ -69,7 +75,7 @@ public final class LocalRunner {
             return outcome
         }
 
-        let failures = jobs.compactMap { job -> String? in
+        let failures = plan.jobs.compactMap { job -> String? in
             switch outcomes[job.name] {
             case .failure(let error)?: return "\(error)"
             case nil:
@@ -86,15 +92,15 @@ public final class LocalRunner {
 
         var versions = [VersionInfo]()
         do {
-            for job in jobs {
+            for job in plan.jobs {
                 guard case .success(let done)? = outcomes[job.name] else { continue }
                 for (name, output) in job.outputs.sorted(by: { $0.key < $1.key }) {
-                    guard case .dataset(let ref) = output, done.values[name] == nil else { continue }
-                    let dataset = String(ref.split(separator: ":").first ?? "")
-                    let provenance = Provenance(repository: source.repository, commit: commit, workflow: relative, job: job.name, run: runID,
-                                                settingsDigest: done.result.settingsDigest, modelDigest: done.result.modelDigest)
+                    guard case .dataset(let dataset) = output, done.values[name] == nil else { continue }
+                    let provenance = Provenance(repository: plan.repository, commit: plan.commit, workflow: plan.workflow, job: job.name, run: runID,
+                                                settingsDigest: done.result.settingsDigest, modelDigest: done.result.modelDigest,
+                                                modelSource: done.result.notes["modelSource"], image: done.result.imageDigest)
                     let version = try store.commit(dataset: dataset, paths: [outputPaths[job.name]![name]!],
-                                                   message: "\(relative) \(job.name).\(name)", provenance: provenance)
+                                                   message: "\(plan.workflow) \(job.name).\(name)", provenance: provenance)
                     versions.append(version)
                     recordJob(job.name, in: &record) { $0.outputs[name] = version.reference }
                 }
@@ -122,29 +128,14 @@ public final class LocalRunner {
         do { try store.recordJob(record.jobs[index], run: record.id) } catch { log("warning: could not record job \(name): \(error)") }
     }
 
-    /// The jobs to run: all, or `onlyJob` and everything it needs.
-    func jobsToRun(_ spec: WorkflowSpec, onlyJob: String?) throws -> Set<String> {
-        guard let onlyJob else { return Set(spec.jobs.map(\.name)) }
-        guard let job = spec.job(named: onlyJob) else {
-            throw RunError.unsupported(job: onlyJob, detail: "no such job in \(spec.file); its jobs are \(spec.jobs.map(\.name).joined(separator: ", "))")
-        }
-        var names: Set<String> = [onlyJob]
-        var stack = job.needs
-        while let name = stack.popLast() {
-            if names.insert(name).inserted { stack += spec.job(named: name)?.needs ?? [] }
-        }
-        return names
-    }
-
-    /// The values of every `secret:NAME` the selected jobs use, read before anything runs so
-    /// a missing secret stops the run at once.
-    func secretValues(_ spec: WorkflowSpec, selected: Set<String>, store secrets: SecretStore) throws -> [String: String] {
+    /// The values of every secret the plan uses, read before anything runs so a missing
+    /// secret stops the run at once.
+    func secretValues(_ plan: RunPlan, store secrets: SecretStore) throws -> [String: String] {
         var values = [String: String]()
-        for job in spec.jobs where selected.contains(job.name) {
-            for case .secret(let name) in Array(job.with.values) + Array(job.env.values) + Array(spec.defaults.env.values) where values[name] == nil {
-                do { values[name] = try secrets.value(name) } catch {
-                    throw RunError.missingInput(job: job.name, input: "secret:\(name)", detail: "\(error)")
-                }
+        for name in plan.secrets {
+            do { values[name] = try secrets.value(name) } catch {
+                let job = plan.jobs.first { $0.secrets.contains(name) }
+                throw RunError.missingInput(job: job?.name ?? "?", input: "secret:\(name)", detail: "\(error)")
             }
         }
         return values

@@ -10,7 +10,7 @@ public struct RunOptions: Sendable {
     public var parallelJobs = 2
     /// How long a script or container step may run.
     public var stepTimeout: TimeInterval = 3600
-    /// false runs script and container steps without bubblewrap (`--no-sandbox`).
+    /// false runs script and container steps directly on this machine (`--no-sandbox`).
     public var sandbox = true
     /// What started the run, as the run record shows it.
     public var trigger = "wf run"
@@ -24,6 +24,13 @@ public struct RunOptions: Sendable {
     public var confined = false
     /// The run's id, when the caller names it first (the daemon records it in its queue).
     public var runID: String?
+    /// Model ids mapped to local model folders (`--model gpt2=PATH`): a settings file that
+    /// names the id loads that folder, and provenance says so.
+    public var models: [String: String] = [:]
+    /// Where script and container steps run (`--runtime`).
+    public var runtime = RuntimeChoice.auto
+    /// When a container runtime fetches a step's image (`--pull`).
+    public var pull = PullPolicy.missing
 
     public init() {}
 }

@@ -23,5 +23,6 @@ public struct WorkflowError: Error, Equatable, Sendable, CustomStringConvertible
 /// Every problem found in one file (parsing goes on after the first, so a user fixes them all at once).
 public struct WorkflowErrors: Error, Sendable, CustomStringConvertible {
     public var errors: [WorkflowError]
+    public init(errors: [WorkflowError]) { self.errors = errors }
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }

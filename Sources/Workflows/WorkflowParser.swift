@@ -23,7 +23,7 @@ public enum WorkflowParser {
         return spec
     }
 
-    private static func yamlError(_ error: YamlError, file: String) -> WorkflowError {
+    static func yamlError(_ error: YamlError, file: String) -> WorkflowError {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
             return WorkflowError(file: file, line: mark.line, column: mark.column, keyPath: "", message: "invalid YAML: \(problem)")
@@ -153,9 +153,12 @@ public enum WorkflowParser {
             switch entry.key {
             case "with":
                 job.with = reader.values(entry.value, entryPath, allowed: action.allowedKeys)
-                for key in reader.mapping(entry.value, entryPath) ?? [] where !action.allowedKeys.contains(key.key) {
-                    reader.fail(key.keyNode, entryPath + [key.key],
-                                "\(action.rawValue) takes \(action.allowedKeys.sorted().joined(separator: ", "))")
+                for key in entry.value.mapping.map({ Array($0) }) ?? [] {
+                    guard let name = key.key.scalar?.string else { continue }
+                    job.withLocations[name] = Location(line: key.value.mark?.line ?? job.line, column: key.value.mark?.column ?? 1)
+                    if !action.allowedKeys.contains(name) {
+                        reader.fail(key.key, entryPath + [name], "\(action.rawValue) takes \(action.allowedKeys.sorted().joined(separator: ", "))")
+                    }
                 }
             case "needs": job.needs = reader.strings(entry.value, entryPath) ?? []
             case "env": job.env = reader.values(entry.value, entryPath)

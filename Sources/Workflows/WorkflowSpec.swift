@@ -50,7 +50,7 @@ public enum Value: Sendable, Equatable {
     /// `context.event.github.url` and friends: the path after `context.`.
     case context(String)
 
-    init(_ text: String) {
+    public init(_ text: String) {
         if text.hasPrefix("secret:") {
             self = .secret(String(text.dropFirst("secret:".count)))
         } else if text.hasPrefix("context.") {
@@ -73,6 +73,18 @@ public struct Job: Sendable, Equatable {
     /// Where the job's key is, for messages about it.
     public var line: Int
     public var column: Int
+    /// Where each `with:` value is (line, column), for messages about it.
+    public var withLocations: [String: Location] = [:]
+}
+
+/// A place in a workflow file, 1-based.
+public struct Location: Sendable, Equatable, Codable {
+    public var line: Int
+    public var column: Int
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
 }
 
 /// Where a job input comes from.
@@ -96,4 +108,27 @@ public enum JobOutput: Sendable, Equatable {
     case volume
     /// A small value read from the file the job writes.
     case string
+}
+
+/// In a run plan (JSON), a value is written as in the workflow file: `secret:NAME`,
+/// `context.PATH`, the literal text, or a list of texts.
+extension Value: Codable {
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let items = try? container.decode([String].self) {
+            self = .list(items)
+        } else {
+            self = Value(try container.decode(String.self))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .literal(let text): try container.encode(text)
+        case .list(let items): try container.encode(items)
+        case .secret(let name): try container.encode("secret:" + name)
+        case .context(let path): try container.encode("context." + path)
+        }
+    }
 }

@@ -59,7 +59,7 @@ import Triggers
         #expect(try eventually { try versions(home).count == 1 }, "no version; daemon log:\n\(daemon.log)")
         let version = try #require(try versions(home).first)
         #expect(version.provenance.commit == commit && version.provenance.repository == remote)
-        #expect(try WFBinary.run(["datasets", "cat", "generated-text", "outputs.txt", "--home", home]).stdout.hasPrefix("JULIET:"))
+        #expect(try WFBinary.run(["datasets", "cat", "generated-text", "outputs.txt", "--home", home]).stdout.hasPrefix("---\nOutput 1 of 1\n---\n\nJULIET:"))
         let state = try status(home)
         #expect(state.queue.count == 1 && state.queue[0].source == .poll && state.queue[0].status == .succeeded)
         #expect(state.links.first?.heads["refs/heads/main"] == commit)

@@ -188,7 +188,7 @@ import TestSupport
         }
         #expect(!model.contains("optimizer.safetensors"))
         let generated = try WFBinary.run(["datasets", "cat", "shakespeare-text", "outputs.txt", "--home", home]).stdout
-        #expect(generated.hasPrefix("ROMEO:") && generated.count > "ROMEO:".count + 5, "\(generated)")
+        #expect(generated.contains("---\n\nROMEO:") && generated.count > 30, "\(generated)")
         let record = try latestRun(home: home)
         let modelID = try #require(record.jobs.first { $0.name == "registerModel" }?.outputs["modelId"])
         #expect(modelID.hasPrefix("shakespeare-model:"))

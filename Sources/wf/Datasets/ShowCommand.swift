@@ -35,8 +35,8 @@ struct ShowCommand: ParsableCommand {
         let provenance = version.provenance
         for (label, value) in [("repo", provenance.repository), ("commit", provenance.commit), ("workflow", provenance.workflow),
                                ("job", provenance.job), ("run", provenance.run), ("settings", provenance.settingsDigest),
-                               ("model", provenance.modelDigest)] {
-            if let value { lines.append(label.padding(to: 10) + value) }
+                               ("model", provenance.modelDigest), ("model from", provenance.modelSource), ("image", provenance.image)] {
+            if let value { lines.append(label.padding(to: max(10, label.count + 1)) + value) }
         }
         print(lines.joined(separator: "\n"))
         print("")

@@ -30,32 +30,32 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("max-new-tokens"), help: "Tokens to add after the prompt (default 50 when neither limit is given).")
     var maxNewTokens: Int?
 
-    @Option(name: .customLong("num-return-sequences"), help: "Sequences to generate, decoded as one batch.")
-    var numReturnSequences = 1
+    @Option(name: .customLong("num-return-sequences"), help: "Sequences to generate, decoded as one batch (default 1).")
+    var numReturnSequences: Int?
 
-    @Option(help: "Seed of the sampler.")
-    var seed: UInt64 = 42
+    @Option(help: "Seed of the sampler (default 42).")
+    var seed: UInt64?
 
-    @Option(help: "Divide the logits by this before sampling.")
-    var temperature: Float = 1
+    @Option(help: "Divide the logits by this before sampling (default 1).")
+    var temperature: Double?
 
-    @Option(name: .customLong("top-k"), help: "Sample among the k most likely tokens (ties kept); 0 turns it off.")
-    var topK = 50
+    @Option(name: .customLong("top-k"), help: "Sample among the k most likely tokens (ties kept); 0 turns it off (default 50).")
+    var topK: Int?
 
-    @Option(name: .customLong("top-p"), help: "Sample among the smallest set of tokens whose probability reaches p, in (0, 1].")
-    var topP: Float = 1
+    @Option(name: .customLong("top-p"), help: "Sample among the smallest set of tokens whose probability reaches p, in (0, 1] (default 1: off).")
+    var topP: Double?
 
     @Option(name: .customLong("repetition-penalty"), help: "Penalise tokens already present (1 is off; 1.2 is common).")
-    var repetitionPenalty: Float = 1
+    var repetitionPenalty: Double?
 
     @Option(name: .customLong("no-repeat-ngram-size"), help: "Never repeat an n-gram of this size (0 is off).")
-    var noRepeatNgramSize = 0
+    var noRepeatNgramSize: Int?
 
     @Flag(help: "Greedy decoding: always the most likely token.")
     var greedy = false
 
     @Option(name: .customLong("num-beams"), help: "Beam search with this many beams (implies greedy; 1 is off).")
-    var numBeams = 1
+    var numBeams: Int?
 
     @Option(name: .customLong("length-penalty"), help: "Beam search: divide scores by (new tokens)^this; above 1 favours longer text.")
     var lengthPenalty: Float = 1
@@ -83,21 +83,27 @@ struct GenerateCommand: ParsableCommand {
         if !["true", "false", "never"].contains(earlyStopping) { throw ValidationError("--early-stopping is true, false or never") }
     }
 
-    var settings: GenerationSettings {
-        var settings = GenerationSettings()
-        settings.maxLength = maxLength
-        settings.maxNewTokens = maxNewTokens ?? (maxLength == nil ? 50 : nil)
-        settings.numReturnSequences = numReturnSequences
-        settings.doSample = !greedy && numBeams == 1
-        settings.numBeams = numBeams
+    /// The options in the schema settings files and workflows share (`GenerationParameters`).
+    var parameters: GenerationParameters {
+        var parameters = GenerationParameters()
+        parameters.maxLength = maxLength
+        parameters.maxNewTokens = maxNewTokens
+        parameters.numReturnSequences = numReturnSequences
+        if greedy || (numBeams ?? 1) > 1 { parameters.doSample = false }
+        parameters.numBeams = numBeams
+        parameters.temperature = temperature
+        parameters.topK = topK
+        parameters.topP = topP
+        parameters.repetitionPenalty = repetitionPenalty
+        parameters.noRepeatNgramSize = noRepeatNgramSize
+        parameters.seed = seed
+        return parameters
+    }
+
+    func makeSettings() throws -> GenerationSettings {
+        var settings = try parameters.settings(defaults: .generate)
         settings.lengthPenalty = lengthPenalty
         settings.earlyStopping = earlyStopping == "true" ? .always : earlyStopping == "never" ? .never : .heuristic
-        settings.temperature = temperature
-        settings.topK = topK
-        settings.topP = topP
-        settings.repetitionPenalty = repetitionPenalty
-        settings.noRepeatNgramSize = noRepeatNgramSize
-        settings.seed = seed
         settings.stopStrings = stopStrings
         return settings
     }
@@ -111,8 +117,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = self.settings
-        try settings.validate()
+        let settings = try makeSettings()
         BLAS.setThreads(threads)
         let loaded = try DownloadProgress.showing { try LoadedModel.load(try model ?? DefaultModel.required(), downloader: HubDownloader(), progress: $0, precision: GPT2Weights.Precision(rawValue: dtype)!) }
         let ids = try promptIDs.map(TokenIDs.parse) ?? loaded.tokenizer.encode(prompt!)

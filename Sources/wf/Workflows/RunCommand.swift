@@ -10,7 +10,11 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Jobs run in dependency order in HOME/runs/RUN/JOB/, independent ones side by side (--parallel). A failed job stops the jobs that need it; the run then ends with a summary. When every job has succeeded, each dataset output becomes a new version with provenance (repository, commit, workflow, job, run, settings and model digests); a failed run commits nothing. Every run is recorded: see `wf runs ls`.
 
-            Actions: git-checkout@v1 (the local checkout), text-generation@v1 (in-process, from the repository's settings file), train@v1 (in-process training; a dataset in, a model out), create-model@v1 (commits a model folder as a dataset version, its id as a string output), script@v1 and container@v1 (in a bubblewrap sandbox: system read-only, /inputs/NAME read-only, /outputs/NAME writable, private /tmp, no network; image is recorded, not pulled). s3-download@v1 is not implemented and says so.
+            Actions: git-checkout@v1 (the local checkout), text-generation@v1 (in-process, from the repository's settings: a JSON or YAML file, or its own Python script that builds a transformers text-generation pipeline, read without running it), train@v1 (in-process training; a dataset in, a model out), create-model@v1 (commits a model folder as a dataset version, its id as a string output), script@v1 and container@v1 (in their image with Podman or Docker, else in a bubblewrap sandbox on this machine's system; either way /inputs/NAME read-only, /outputs/NAME writable, no network). s3-download@v1 is not implemented and says so.
+
+            Runtimes (--runtime): auto runs a step that names an image in it with Podman or Docker when one works, and in bubblewrap otherwise (the log says so once); podman and docker insist; bwrap never uses a container. Images are pulled as --pull says (missing, always, never).
+
+            Models: a settings file that names a hub id (model='gpt2') loads it from the Hugging Face cache (HF_HOME, HF_HUB_CACHE), downloading it when missing and online; --model gpt2=PATH maps the id to a local model folder instead, and provenance records it. wf never substitutes another model.
 
             Values: secret:NAME comes from `wf secrets set NAME`; context.event.github.url and .ref are this checkout and its HEAD commit.
 
@@ -18,6 +22,7 @@ struct RunCommand: ParsableCommand {
               wf run .gradient/workflows/nlp-text-generation.yaml
               wf datasets cat generated-text outputs.txt
               wf run workflows/train-then-generate.yaml --input corpus=shakespeare --job generate
+              wf run --model gpt2=~/models/my-gpt2 --runtime podman
             """
     )
 
@@ -39,8 +44,17 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Compute threads for in-process steps (generation, training).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Flag(help: "Run script and container steps without the bubblewrap sandbox (where bwrap is missing). They then see the whole machine; /inputs and /outputs are $INPUTS_DIR and $OUTPUTS_DIR.")
+    @Flag(help: "Run script and container steps directly on this machine, with no container and no sandbox (where neither works). They then see the whole machine; /inputs and /outputs are $INPUTS_DIR and $OUTPUTS_DIR.")
     var noSandbox = false
+
+    @Option(help: ArgumentHelp("Where script and container steps run: auto, podman, docker or bwrap.", valueName: "runtime"))
+    var runtime: RuntimeChoice = .auto
+
+    @Option(help: ArgumentHelp("When to pull a step's image: missing, always or never.", valueName: "policy"))
+    var pull: PullPolicy = .missing
+
+    @Option(name: .customLong("model"), help: ArgumentHelp("Map a model id the settings name to a local model folder (repeatable).", valueName: "id=path"))
+    var models: [String] = []
 
     @OptionGroup var store: StoreOptions
 
@@ -53,6 +67,9 @@ struct RunCommand: ParsableCommand {
         options.stepTimeout = timeout
         options.parallelJobs = parallel
         options.sandbox = !noSandbox
+        options.runtime = runtime
+        options.pull = pull
+        options.models = try ModelMapping.parse(models)
         for assignment in inputs {
             guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
                 throw ValidationError("--input \(assignment): write NAME=VALUE")

@@ -13,22 +13,22 @@ import Workflows
 ///       from: scratch               # scratch (default), INPUT[/PATH] holding a model, a folder or a hub id
 ///       epochs: 1, batch_size: 8, context: 128, learning_rate: 6e-4, validation_fraction: 0.1, seed: 1337
 ///       layers: 4, heads: 4, embedding: 256, vocab_size: 1024   # scratch only
-struct TrainStep {
-    let context: StepContext
-    var job: Job { context.job }
+struct TrainStep: Step {
+    let settings: TrainSettings
 
     /// Files of a checkpoint a model dataset keeps; the optimizer state stays behind.
     static let keptFiles: Set<String> = ["config.json", "model.safetensors", "vocab.json", "merges.txt", "training-state.json"]
 
-    func run() throws -> StepResult {
+    func run(_ context: StepContext) throws -> StepResult {
+        let job = context.job
         let output = try context.folderOutput(for: "train@v1", accepting: ["dataset", "volume"])
-        guard case .literal(let dataReference)? = job.with["data"] else {
+        guard let dataReference = settings.data else {
             throw RunError.unsupported(job: job.name, detail: "train@v1 needs with: data: INPUT/PATH, the text file to train on")
         }
-        let dataFile = try textFile(dataReference)
+        let dataFile = try textFile(dataReference, context: context)
         let text: String
         do { text = try TrainingText.read(path: dataFile) } catch { throw RunError.failed(job: job.name, detail: "\(error)") }
-        let settings = try trainingSettings()
+        let settings = try trainingSettings(context)
         let scratch = "\(context.workspace)/train"
         try? FileManager.default.removeItem(atPath: scratch)
         context.log.line("training on \(dataReference) (\(text.count) characters), \(settings.epochs) epochs, batch \(settings.batchSize), context \(settings.context)")
@@ -63,12 +63,13 @@ struct TrainStep {
         context.log.line("best validation loss \(String(format: "%.4f", summary.bestValidationLoss)) per token, "
                          + "\(String(format: "%.4f", summary.bestValidationLossPerCharacter)) per character")
         let weights = FileManager.default.contents(atPath: "\(output)/model.safetensors") ?? Data()
-        let settingsDigest = ObjectID.of(Array((try settingsRecord(dataFile: dataFile)).utf8)).hex
+        let settingsDigest = ObjectID.of(Array((try settingsRecord(dataFile: dataFile, job: job)).utf8)).hex
         return StepResult(settingsDigest: settingsDigest, modelDigest: ObjectID.of(Array(weights)).hex)
     }
 
     /// `INPUT/PATH`, or `INPUT` when that input is one file or a folder of exactly one file.
-    func textFile(_ reference: String) throws -> String {
+    func textFile(_ reference: String, context: StepContext) throws -> String {
+        let job = context.job
         let path = try context.inputPath(reference, key: "data")
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
@@ -82,29 +83,20 @@ struct TrainStep {
         return "\(path)/\(files[0])"
     }
 
-    func trainingSettings() throws -> TrainingSettings {
+    func trainingSettings(_ context: StepContext) throws -> TrainingSettings {
+        let job = context.job
         var settings = TrainingSettings()
-        func integer(_ key: String) throws -> Int? {
-            guard case .literal(let text)? = job.with[key] else { return nil }
-            guard let value = Int(text) else { throw RunError.unsupported(job: job.name, detail: "with: \(key) must be a whole number, not \(text)") }
-            return value
-        }
-        func number(_ key: String) throws -> Double? {
-            guard case .literal(let text)? = job.with[key] else { return nil }
-            guard let value = Double(text) else { throw RunError.unsupported(job: job.name, detail: "with: \(key) must be a number, not \(text)") }
-            return value
-        }
-        if let value = try integer("epochs") { settings.epochs = value }
-        if let value = try integer("batch_size") { settings.batchSize = value }
-        if let value = try integer("context") { settings.context = value }
-        if let value = try number("learning_rate") { settings.learningRate = value }
-        if let value = try number("validation_fraction") { settings.validationFraction = value }
-        if let value = try integer("seed") { settings.seed = UInt64(max(0, value)) }
-        if let value = try integer("layers") { settings.layers = value }
-        if let value = try integer("heads") { settings.heads = value }
-        if let value = try integer("embedding") { settings.embedding = value }
-        if let value = try integer("vocab_size") { settings.vocabularySize = value }
-        if case .literal(let start)? = job.with["from"], start != "scratch" {
+        if let value = self.settings.epochs { settings.epochs = value }
+        if let value = self.settings.batchSize { settings.batchSize = value }
+        if let value = self.settings.context { settings.context = value }
+        if let value = self.settings.learningRate { settings.learningRate = value }
+        if let value = self.settings.validationFraction { settings.validationFraction = value }
+        if let value = self.settings.seed { settings.seed = value }
+        if let value = self.settings.layers { settings.layers = value }
+        if let value = self.settings.heads { settings.heads = value }
+        if let value = self.settings.embedding { settings.embedding = value }
+        if let value = self.settings.vocabSize { settings.vocabularySize = value }
+        if let start = self.settings.from, start != "scratch" {
             if let first = start.split(separator: "/").first, context.inputs[String(first)] != nil {
                 settings.start = .model(folder: try context.inputPath(start, key: "from"))
             } else {
@@ -117,9 +109,11 @@ struct TrainStep {
     }
 
     /// The job's `with:` values and the data's digest, one `key=value` a line, sorted.
-    func settingsRecord(dataFile: String) throws -> String {
+    func settingsRecord(dataFile: String, job: PlannedJob) throws -> String {
         let data = FileManager.default.contents(atPath: dataFile) ?? Data()
-        let values = job.with.compactMap { key, value -> String? in if case .literal(let text) = value { return "\(key)=\(text)" } else { return nil } }
+        let encoded = try JSONEncoder().encode(settings)
+        let object = (try JSONSerialization.jsonObject(with: encoded) as? [String: Any]) ?? [:]
+        let values = object.map { key, value in "\(key)=\(value)" }
         return (values + ["data.sha256=\(ObjectID.of(Array(data)).hex)"]).sorted().joined(separator: "\n")
     }
 }

@@ -6,14 +6,12 @@ import Workflows
 /// version of the dataset `name` right away, and gives that version (`NAME:ID`) to the job's
 /// string output, if it has one, for later jobs. `type` (Custom, ONNX, Tensorflow, …) is
 /// recorded in the version's message.
-struct CreateModelStep {
-    let context: StepContext
-    var job: Job { context.job }
+struct CreateModelStep: Step {
+    let settings: CreateModelSettings
 
-    func run() throws -> StepResult {
-        guard case .literal(let name)? = job.with["name"], case .literal(let type)? = job.with["type"] else {
-            throw RunError.unsupported(job: job.name, detail: "create-model@v1 needs with: name and type")
-        }
+    func run(_ context: StepContext) throws -> StepResult {
+        let job = context.job
+        let name = settings.name, type = settings.type
         do { try DatasetName.validate(name) } catch { throw RunError.unsupported(job: job.name, detail: "with: name: \(error)") }
         guard context.inputs.count == 1, let (inputName, folder) = context.inputs.first else {
             throw RunError.unsupported(job: job.name, detail: "create-model@v1 takes one input, the model folder; this job has \(context.inputs.count)")

@@ -2,10 +2,11 @@ import Datasets
 import Foundation
 import Workflows
 
-/// Everything one step sees: its job, where its inputs and outputs are, its environment and
-/// its log. Inputs and outputs map names to folders, or to files for `string` values.
+/// Everything one step sees: its planned job, where its inputs and outputs are, its
+/// environment and its log. Inputs and outputs map names to folders, or to files for
+/// `string` values.
 struct StepContext {
-    let job: Job
+    let job: PlannedJob
     let runID: String
     let workflow: String
     let inputs: [String: String]
@@ -22,10 +23,12 @@ struct StepContext {
     let repository: String
     /// Values of the secrets the run uses, by name.
     let secrets: [String: String]
+    /// Where script and container steps run.
+    let executors: ExecutorSelection?
 
-    /// A `with:` value as text: a literal, a secret's value, or this run's context value.
-    func text(_ key: String) throws -> String? {
-        switch job.with[key] {
+    /// A value as text: a literal, a secret's value, or this run's context value.
+    func text(_ value: Value?, key: String) throws -> String? {
+        switch value {
         case .literal(let text)?: return text
         case .list(let items)?: return items.joined(separator: " ")
         case .secret(let name)?:
@@ -72,6 +75,13 @@ struct StepContext {
         }
         return parts.count == 2 ? "\(folder)/\(parts[1])" : folder
     }
+
+    /// The request a script or container step hands its executor.
+    func executionRequest(image: String?, entrypoint: [String]?, arguments: [String]?) -> ExecutionRequest {
+        ExecutionRequest(run: runID, job: job.name, image: image, entrypoint: entrypoint, arguments: arguments, inputs: inputs, outputs: outputs,
+                         environment: environment, timeout: options.stepTimeout, gpus: job.instanceType.map(InstanceType.isGPU) ?? false,
+                         workspace: workspace)
+    }
 }
 
 /// What a step reports for provenance and the run record.
@@ -80,9 +90,13 @@ struct StepResult {
     var modelDigest: String?
     /// Versions the step committed itself (create-model@v1): output name → `DATASET:ID`.
     var committed: [String: String] = [:]
+    /// The image that ran (`sha256:…`), for script and container steps in a container runtime.
+    var imageDigest: String?
+    /// Where it came from, for provenance: e.g. `gpt2=/path/to/folder` for a mapped model.
+    var notes: [String: String] = [:]
 }
 
-extension JobOutput {
+extension OutputTarget {
     var kindName: String {
         switch self {
         case .dataset: return "dataset"

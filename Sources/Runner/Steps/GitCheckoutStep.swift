@@ -7,25 +7,25 @@ import Workflows
 /// any other url is cloned through libgit2 at `ref` (a branch, tag or commit; the default
 /// branch when absent), with `username` and `password` (usually `secret:NAME`) for private
 /// repositories.
-struct GitCheckoutStep {
-    let context: StepContext
-    var job: Job { context.job }
+struct GitCheckoutStep: Step {
+    let settings: GitCheckoutSettings
 
-    func run() throws -> StepResult {
+    func run(_ context: StepContext) throws -> StepResult {
+        let job = context.job
         let folder = try context.folderOutput(for: "git-checkout@v1", accepting: ["volume", "dataset"])
-        let url = try context.text("url") ?? ""
-        let ref = try context.text("ref")
+        let url = try context.text(settings.url, key: "url") ?? ""
+        let ref = try context.text(settings.ref, key: "ref")
         // This repository at this commit, however the workflow names it, is the checkout in hand.
         let isThisRepository = url.isEmpty || url == context.checkout || RepositoryURL(url) == RepositoryURL(context.repository)
-        if isThisRepository && (ref == nil || ref == context.commit || job.with["ref"] == .context("event.github.ref")) {
+        if isThisRepository && (ref == nil || ref == context.commit || settings.ref == .context("event.github.ref")) {
             try CheckoutCopy.copy(context.checkout, to: folder)
             context.log.line("copied the checkout \(context.checkout) at \(context.commit.map { String($0.prefix(12)) } ?? "no commit")")
             return StepResult()
         }
         try context.refuseHostPath(url, key: "url")
         var credentials: GitCredentials?
-        if let password = try context.text("password") {
-            credentials = .https(username: try context.text("username") ?? "git", token: password)
+        if let password = try context.text(settings.password, key: "password") {
+            credentials = .https(username: try context.text(settings.username, key: "username") ?? "git", token: password)
         }
         do {
             let commit = try GitRepository.checkout(url: url, ref: ref, into: folder, credentials: credentials)

@@ -1,0 +1,184 @@
+import Foundation
+import TextGeneration
+import Workflows
+
+/// One action's `with:` as types: the schema `wf validate`, `wf run`, the daemon and a run
+/// plan (JSON) share. Each type's coding keys are exactly the `with:` keys the action takes
+/// (`Action.allowedKeys`, which the parser checks with line and column).
+public protocol ActionSettings: Codable, Sendable, Equatable {
+    static var action: Action { get }
+}
+
+/// The settings of one planned job, one case per action: what the step factory switches on.
+public enum StepSettings: Codable, Sendable, Equatable {
+    case gitCheckout(GitCheckoutSettings)
+    case script(ScriptSettings)
+    case container(ContainerSettings)
+    case createModel(CreateModelSettings)
+    case s3Download(S3DownloadSettings)
+    case textGeneration(TextGenerationSettings)
+    case train(TrainSettings)
+
+    /// Decodes `job.with` into its action's settings.
+    ///
+    /// - Throws: `WorkflowErrors` with one `FILE:LINE:COLUMN: jobs.JOB.with.KEY: message`.
+    public static func decode(_ job: Job, file: String) throws -> StepSettings {
+        do {
+            let decoder = WithDecoder(values: job.with)
+            switch job.action {
+            case .gitCheckout: return .gitCheckout(try GitCheckoutSettings(from: decoder))
+            case .script: return .script(try ScriptSettings(from: decoder))
+            case .container: return .container(try ContainerSettings(from: decoder))
+            case .createModel: return .createModel(try CreateModelSettings(from: decoder))
+            case .s3Download: return .s3Download(try S3DownloadSettings(from: decoder))
+            case .textGeneration:
+                let settings = try TextGenerationSettings(from: decoder)
+                try settings.check()
+                return .textGeneration(settings)
+            case .train: return .train(try TrainSettings(from: decoder))
+            }
+        } catch let problem as WithDecoder.Problem {
+            let location = job.withLocations[problem.key] ?? Location(line: job.line, column: job.column)
+            let keyPath = "jobs.\(job.name).with" + (problem.key.isEmpty ? "" : ".\(problem.key)")
+            throw WorkflowErrors(errors: [WorkflowError(file: file, line: location.line, column: location.column, keyPath: keyPath, message: problem.message)])
+        }
+    }
+
+    /// The image a script or container step names, if any.
+    public var image: String? {
+        switch self {
+        case .script(let settings): return settings.image
+        case .container(let settings): return settings.image
+        default: return nil
+        }
+    }
+}
+
+/// `git-checkout@v1`: `url` (default: the repository being run), `ref` (a branch, tag or
+/// commit), `username` and `password` for private repositories (usually `secret:NAME`).
+public struct GitCheckoutSettings: ActionSettings {
+    public static let action = Action.gitCheckout
+    public var url: Value?
+    public var ref: Value?
+    public var username: Value?
+    public var password: Value?
+}
+
+/// `script@v1`: a shell script (`/bin/sh -e -c`), run in `image` by a container runtime, or
+/// in bubblewrap on this machine's system where none is used.
+public struct ScriptSettings: ActionSettings {
+    public static let action = Action.script
+    public var script: String
+    public var image: String?
+}
+
+/// `container@v1`: `image` run with Kubernetes' semantics, as Gradient ran it on Argo:
+/// `command` replaces the image's entry point, `args` its default arguments (`CMD`). A
+/// `command` written as one text (not a list) is a shell command line.
+public struct ContainerSettings: ActionSettings {
+    public static let action = Action.container
+    public var image: String
+    public var command: Value?
+    public var args: Value?
+
+    /// The entry point to use instead of the image's, if any.
+    public var entrypoint: [String]? {
+        switch command {
+        case .list(let items)?: return items
+        case .literal(let text)?: return ["/bin/sh", "-c", text]
+        default: return nil
+        }
+    }
+
+    /// The arguments to use instead of the image's `CMD`, if any.
+    public var arguments: [String]? {
+        switch args {
+        case .list(let items)?: return items
+        case .literal(let text)?: return [text]
+        default: return nil
+        }
+    }
+}
+
+/// `create-model@v1`: commit the job's one input, a model folder, as dataset `name`; `type`
+/// (Custom, ONNX, Tensorflow, …) is recorded.
+public struct CreateModelSettings: ActionSettings {
+    public static let action = Action.createModel
+    public var name: String
+    public var type: String
+}
+
+/// `s3-download@v1`: parsed so files that use it validate; not run yet.
+public struct S3DownloadSettings: ActionSettings {
+    public static let action = Action.s3Download
+    public var url: Value?
+    public var path: Value?
+    public var region: Value?
+    public var accessKey: Value?
+    public var secretAccessKey: Value?
+}
+
+/// `text-generation@v1`: `settings` names the repository's settings (`INPUT/PATH` of a JSON,
+/// YAML or TOML file, or a Python script that builds a `pipeline('text-generation')`);
+/// `model`, `prompt` and any generation parameter written inline win over the file.
+public struct TextGenerationSettings: ActionSettings {
+    public static let action = Action.textGeneration
+    public var settings: String?
+    public var model: String?
+    public var prompt: String?
+    /// `max_length`, `seed`, `temperature`, … in transformers' names.
+    public var parameters = GenerationParameters()
+
+    enum CodingKeys: String, CodingKey { case settings, model, prompt }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        settings = try container.decodeIfPresent(String.self, forKey: .settings)
+        model = try container.decodeIfPresent(String.self, forKey: .model)
+        prompt = try container.decodeIfPresent(String.self, forKey: .prompt)
+        parameters = try GenerationParameters(from: decoder)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(settings, forKey: .settings)
+        try container.encodeIfPresent(model, forKey: .model)
+        try container.encodeIfPresent(prompt, forKey: .prompt)
+        try parameters.encode(to: encoder)
+    }
+
+    /// Without a settings file, the inline values alone must make sense.
+    func check() throws {
+        guard settings == nil else { return }
+        guard prompt != nil else { throw WithDecoder.Problem(key: "prompt", message: "text-generation@v1 needs settings: INPUT/FILE or prompt:") }
+        do { _ = try parameters.settings(defaults: .generate) } catch {
+            throw WithDecoder.Problem(key: "", message: "\(error)")
+        }
+    }
+}
+
+/// `train@v1`: train or fine-tune GPT-2 on `data` (`INPUT/PATH`); `from` is `scratch`
+/// (default), `INPUT[/PATH]` holding a model, or a hub id; the rest as `wf train`'s options.
+public struct TrainSettings: ActionSettings {
+    public static let action = Action.train
+    public var data: String?
+    public var from: String?
+    public var epochs: Int?
+    public var batchSize: Int?
+    public var context: Int?
+    public var learningRate: Double?
+    public var layers: Int?
+    public var heads: Int?
+    public var embedding: Int?
+    public var vocabSize: Int?
+    public var validationFraction: Double?
+    public var seed: UInt64?
+
+    enum CodingKeys: String, CodingKey {
+        case data, from, epochs, context, layers, heads, embedding, seed
+        case batchSize = "batch_size"
+        case learningRate = "learning_rate"
+        case vocabSize = "vocab_size"
+        case validationFraction = "validation_fraction"
+    }
+}

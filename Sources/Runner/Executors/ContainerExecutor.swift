@@ -1,0 +1,123 @@
+import Foundation
+
+/// Runs a step in its image with Podman or Docker: `/inputs/NAME` mounted read-only,
+/// `/outputs/NAME` writable, the job's environment and secrets passed by name (`--env NAME`,
+/// the value in the runtime's own environment, never its arguments), no network unless
+/// asked, GPUs for a GPU instance type where the runtime has them, and the timeout. The
+/// image is pulled by `pull` policy first (its progress in the log), and the id of the image
+/// that ran is reported for the run record.
+///
+/// Containers carry labels (`wf.run`, `wf.job`, `wf.pid`): a timeout removes the step's
+/// container, and `removeOrphans()` removes those whose wf process is gone (a wf killed with
+/// SIGKILL), which every run and the daemon do when they start.
+struct ContainerExecutor: StepExecutor {
+    let runtime: ContainerRuntime
+    let pull: PullPolicy
+
+    var description: String { "\(runtime.kind.rawValue)\(runtime.ociRuntime.isEmpty ? "" : " (\(runtime.ociRuntime))")" }
+
+    func execute(_ request: ExecutionRequest, log: JobLog) throws -> ExecutionReport {
+        guard let image = request.image else {
+            throw RunError.unsupported(job: request.job, detail: "the step names no image; add with: image, or run it with --runtime bwrap")
+        }
+        try ensureImage(image, job: request.job, log: log)
+        let imageID = runtime.imageID(image)
+        let name = ContainerExecutor.containerName(run: request.run, job: request.job)
+        _ = try? runtime.call(["rm", "--force", "--time", "0", name])  // a leftover of an earlier attempt of this run
+        // --init: a PID 1 that forwards signals, so a stop takes effect at once and exit statuses pass through.
+        var arguments = ["run", "--rm", "--init", "--name", name, "--pull", "never", "--stop-timeout", "10",
+                         "--label", "wf.run=\(request.run)", "--label", "wf.job=\(request.job)", "--label", "wf.pid=\(getpid())",
+                         "--network", request.network ? "bridge" : "none", "--workdir", "/"]
+        for (name, path) in request.inputs.sorted(by: { $0.key < $1.key }) { arguments += ["--volume", "\(path):/inputs/\(name):ro"] }
+        for (name, path) in request.outputs.sorted(by: { $0.key < $1.key }) { arguments += ["--volume", "\(path):/outputs/\(name):rw"] }
+        for name in request.environment.keys.sorted() { arguments += ["--env", name] }
+        if request.gpus {
+            // Podman reaches NVIDIA GPUs through CDI specs; Docker through its --gpus flag and the NVIDIA runtime.
+            if runtime.kind == .podman && ContainerExecutor.hasCDIGPUs {
+                arguments += ["--device", "nvidia.com/gpu=all"]
+            } else if runtime.kind == .docker && FileManager.default.fileExists(atPath: "/dev/nvidia0") {
+                arguments += ["--gpus", "all"]
+            } else {
+                log.line("the instance type asks for a GPU and \(runtime.kind.rawValue) has none here: the step runs on the CPU")
+            }
+        }
+        if let entrypoint = request.entrypoint {
+            let json = try JSONSerialization.data(withJSONObject: entrypoint)
+            arguments += ["--entrypoint", String(decoding: json, as: UTF8.self)]
+        }
+        arguments.append(image)
+        arguments += request.arguments ?? []
+        log.line("running in \(image) (\(imageID.map { String($0.prefix(19)) } ?? "id unknown")) with \(description)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: runtime.path)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(request.environment) { $1 }
+        let runtime = self.runtime
+        let result = try LoggedProcess.run(process, log: log, timeout: request.timeout) {
+            _ = try? runtime.call(["rm", "--force", "--time", "0", name])
+        }
+        // `--rm` removes the container when it ends; make sure, whatever ended it.
+        _ = try? runtime.call(["rm", "--force", "--time", "0", name])
+        if result.timedOut {
+            throw RunError.failed(job: request.job, detail: "killed after \(Int(request.timeout)) s (the step timeout), and its container removed; see \(log.path)")
+        }
+        switch result.status {
+        case 0: break
+        case 125:
+            throw RunError.failed(job: request.job, detail: "\(runtime.kind.rawValue) could not start the container (status 125); see \(log.path)")
+        case 126, 127:
+            throw RunError.failed(job: request.job, detail: "the command could not run in \(image) (status \(result.status): not executable or not found); see \(log.path)")
+        default:
+            throw RunError.failed(job: request.job, detail: "the step exited with status \(result.status) in \(image); see \(log.path)")
+        }
+        return ExecutionReport(imageDigest: imageID, executor: description)
+    }
+
+    /// Pulls `image` as the policy says, its progress into the log.
+    func ensureImage(_ image: String, job: String, log: JobLog) throws {
+        let present = runtime.imageID(image) != nil
+        switch pull {
+        case .never where !present:
+            throw RunError.failed(job: job, detail: "image \(image) is not on this machine and --pull never forbids fetching it; pull it (\(runtime.kind.rawValue) pull \(image)) or build it")
+        case .missing where present, .never:
+            return
+        default:
+            log.line("pulling \(image)")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: runtime.path)
+            process.arguments = ["pull", image]
+            let result = try LoggedProcess.run(process, log: log, timeout: 3600) { process.terminate() }
+            guard result.status == 0 else {
+                throw RunError.failed(job: job, detail: "cannot pull image \(image) (\(runtime.kind.rawValue) pull exited with \(result.status)); check its name and registry, log in for a private one, or build it locally; see \(log.path)")
+            }
+        }
+    }
+
+    /// `wf-RUN-JOB`: unique per run and job, and a valid container name.
+    static func containerName(run: String, job: String) -> String {
+        let name = "wf-\(run)-\(job)"
+        return String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) ? $0 : "-" })
+    }
+
+    /// Removes containers wf started from processes that are gone. Returns their names.
+    @discardableResult
+    static func removeOrphans(_ runtime: ContainerRuntime) -> [String] {
+        guard let listing = try? runtime.call(["ps", "--all", "--filter", "label=wf.pid", "--format", "{{.Names}} {{index .Labels \"wf.pid\"}}"]),
+              listing.status == 0 else { return [] }
+        var removed = [String]()
+        for line in listing.output.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let pid = Int32(parts[1]), pid > 0 else { continue }
+            if kill(pid, 0) == 0 || errno == EPERM { continue }  // its wf is alive
+            if (try? runtime.call(["rm", "--force", "--time", "0", String(parts[0])]))?.status == 0 { removed.append(String(parts[0])) }
+        }
+        return removed
+    }
+
+    /// A CDI specification of NVIDIA GPUs (`nvidia-ctk cdi generate`), which `--device nvidia.com/gpu=all` needs.
+    static var hasCDIGPUs: Bool {
+        ["/etc/cdi", "/var/run/cdi"].contains { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains { $0.hasPrefix("nvidia") }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// The executors of one run's script and container steps, picked from `--runtime` once:
+/// with `auto`, a step that names an image runs in it when Podman or Docker works, and in
+/// bubblewrap on this machine's system otherwise (the log says so once); a step without an
+/// image runs in bubblewrap. `--no-sandbox` runs every step directly on this machine.
+struct ExecutorSelection: Sendable {
+    let container: (any StepExecutor)?
+    let host: any StepExecutor
+    /// Said once, in the log of the first step it concerns (`takeNote`).
+    private let note: String?
+    private let noteTaken = Once()
+    let choice: RuntimeChoice
+
+    /// - Throws: `RunError.badInput` when the runtime asked for by name cannot run containers.
+    init(_ choice: RuntimeChoice, pull: PullPolicy, sandbox: Bool) throws {
+        self.choice = choice
+        host = SandboxExecutor(sandboxed: sandbox)
+        switch choice {
+        case .bwrap:
+            container = nil
+            note = nil
+        case .podman, .docker:
+            let kind: ContainerRuntime.Kind = choice == .podman ? .podman : .docker
+            guard let runtime = ContainerRuntime.find(kind) else {
+                throw RunError.badInput(name: "--runtime \(choice.rawValue)", detail: ContainerRuntime.absence(kind))
+            }
+            ContainerExecutor.removeOrphans(runtime)
+            container = ContainerExecutor(runtime: runtime, pull: pull)
+            note = nil
+        case .auto:
+            let runtime = sandbox ? ContainerRuntime.find(.podman) ?? ContainerRuntime.find(.docker) : nil
+            if let runtime { ContainerExecutor.removeOrphans(runtime) }
+            container = runtime.map { ContainerExecutor(runtime: $0, pull: pull) }
+            note = runtime == nil && sandbox
+                ? "no container runtime works here (podman, docker): steps run on this machine's system in bubblewrap, and their images are recorded, not run"
+                : nil
+        }
+    }
+
+    /// The note, the first time only.
+    func takeNote() -> String? { noteTaken.first() ? note : nil }
+
+    final class Once: @unchecked Sendable {
+        private let lock = NSLock()
+        private var done = false
+        func first() -> Bool { lock.withLock { defer { done = true }; return !done } }
+    }
+
+    /// The executor for a step that names `image` (or none).
+    func executor(for image: String?, job: String) throws -> any StepExecutor {
+        guard image != nil, let container else {
+            if image == nil, choice == .podman || choice == .docker {
+                throw RunError.unsupported(job: job, detail: "the step names no image for --runtime \(choice.rawValue) to run; add with: image, or use --runtime auto")
+            }
+            return host
+        }
+        return container
+    }
+}

@@ -1,0 +1,135 @@
+import Datasets
+import Foundation
+import TextGeneration
+import Workflows
+
+/// What a `text-generation@v1` job generates: the prompt, the model and the generation
+/// parameters, read from the repository's settings, with where each value came from.
+///
+/// Settings files (`with: settings: INPUT/PATH`):
+/// - JSON or YAML: an object of `prompt`, `model` and generation parameters in transformers'
+///   names (`max_length`, `seed`, …); `generate`'s defaults fill the rest.
+/// - A Python script that builds `pipeline('text-generation', model=...)`, as the Gradient
+///   tutorial's `nlp_text_generation.py` does: read by parsing, never by running
+///   (`PythonSource.TextGenerationScript`); the text-generation pipeline's defaults of
+///   transformers 5 fill the rest.
+///
+/// Every source is decoded by one schema (`TextGenerationSettings`, the one `with:` uses),
+/// and inline `with:` values win over the file.
+struct TextGenerationConfig {
+    var prompt: String
+    var model: String?
+    var parameters: GenerationParameters
+    var defaults: GenerationParameters.Defaults
+    /// Setting name → where its value came from (`nlp_text_generation.py:6`, `with:`).
+    var origins: [String: String]
+    /// sha256 of the settings file, for provenance.
+    var digest: String?
+    /// The folder relative model paths are read from (the settings file's input).
+    var root: String?
+
+    /// The keys a settings file may hold: `with:`'s, but `settings` itself.
+    static let fileKeys = Action.textGeneration.allowedKeys.subtracting(["settings"])
+
+    /// Reads the job's settings file (if any) and its inline values.
+    ///
+    /// - Throws: `RunError.badSettings` naming the file, the line where one is known, the key
+    ///   and what to do.
+    static func read(_ settings: TextGenerationSettings, with context: StepContext) throws -> TextGenerationConfig {
+        var values = [String: Value]()
+        var origins = [String: String]()
+        var digest: String?
+        var root: String?
+        var defaults = GenerationParameters.Defaults.generate
+        var source = "with: of job \(context.job.name)"
+        if let path = settings.settings {
+            let file = try context.inputPath(path, key: "settings")
+            root = context.inputs[String(path.split(separator: "/")[0])]
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw RunError.missingInput(job: context.job.name, input: "settings", detail: "\(path) does not exist in the input")
+            }
+            digest = ObjectID.of(Array(data)).hex
+            source = path
+            let read = try SettingsFileReader.read(data, path: path)
+            values = read.values
+            origins = read.origins
+            if read.isPipelineScript { defaults = .textGenerationPipeline }
+        }
+        var decoded: TextGenerationSettings
+        do { decoded = try TextGenerationSettings(from: WithDecoder(values: values)) } catch let problem as WithDecoder.Problem {
+            throw RunError.badSettings(file: origins[problem.key] ?? source, detail: "\(problem.key) \(problem.message)")
+        }
+        // Inline values win over the file.
+        decoded.prompt = settings.prompt ?? decoded.prompt
+        decoded.model = settings.model ?? decoded.model
+        decoded.parameters = decoded.parameters.overridden(by: settings.parameters)
+        let inline = try JSONSerialization.jsonObject(with: JSONEncoder().encode(settings)) as? [String: Any] ?? [:]
+        for key in inline.keys where key != "settings" { origins[key] = "with: of job \(context.job.name)" }
+        guard let prompt = decoded.prompt else {
+            throw RunError.badSettings(file: source, detail: "it needs a prompt (a string)")
+        }
+        do { _ = try decoded.parameters.settings(defaults: defaults) } catch {
+            throw RunError.badSettings(file: source, detail: "\(error)")
+        }
+        return TextGenerationConfig(prompt: prompt, model: decoded.model, parameters: decoded.parameters, defaults: defaults,
+                                    origins: origins, digest: digest, root: root)
+    }
+}
+
+/// Reads a settings file into `with:`-style values, by its name: `.py` (a text-generation
+/// pipeline script), `.yaml`/`.yml`, else JSON.
+enum SettingsFileReader {
+    struct Read {
+        var values: [String: Value]
+        var origins: [String: String]
+        var isPipelineScript = false
+    }
+
+    static func read(_ data: Data, path: String) throws -> Read {
+        func fail(_ detail: String) -> RunError { .badSettings(file: path, detail: detail) }
+        guard let source = String(data: data, encoding: .utf8) else { throw fail("it is not UTF-8 text") }
+        if path.hasSuffix(".py") { throw fail("TODO python") }
+        var object = [String: Any]()
+        var origins = [String: String]()
+        if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
+            do {
+                for entry in try FlatYAML.entries(source, file: path) {
+                    object[entry.key] = entry.text
+                    origins[entry.key] = "\(path):\(entry.line)"
+                }
+            } catch { throw fail("\(error)") }
+        } else {
+            guard let parsed = try? JSONDecoder().decode([String: JSONScalar].self, from: data) else {
+                throw fail("it is not a JSON object of single values (texts, numbers, true or false)")
+            }
+            object = parsed.mapValues(\.text)
+        }
+        if let unknown = object.keys.sorted().first(where: { !TextGenerationConfig.fileKeys.contains($0) }) {
+            throw fail("unknown key \(unknown); the keys are \(TextGenerationConfig.fileKeys.sorted().joined(separator: ", "))")
+        }
+        var values = [String: Value]()
+        for (key, value) in object { values[key] = .literal("\(value)") }
+        for key in object.keys where origins[key] == nil { origins[key] = path }
+        return Read(values: values, origins: origins)
+    }
+
+    /// One JSON value, as the text a YAML file would hold (`true`, `50`, `0.7`, `ROMEO:`).
+    enum JSONScalar: Decodable {
+        case text(String)
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let flag = try? container.decode(Bool.self) {
+                self = .text(flag ? "true" : "false")
+            } else if let number = try? container.decode(Int64.self) {
+                self = .text("\(number)")
+            } else if let number = try? container.decode(Double.self) {
+                self = .text("\(number)")
+            } else {
+                self = .text(try container.decode(String.self))
+            }
+        }
+
+        var text: String { if case .text(let text) = self { return text } else { return "" } }
+    }
+}

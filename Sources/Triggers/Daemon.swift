@@ -16,6 +16,9 @@ public final class Daemon: @unchecked Sendable {
     public let triggers: TriggerStore
     let defaultModel: String?
     let log: @Sendable (String) -> Void
+    /// How runs execute: `--runtime`, `--pull` and `--model` of `wf daemon` (a link's own
+    /// `--model` mappings go on top).
+    public var runOptions = RunOptions()
     /// How long the worker sleeps when the queue is empty (items queued by `wf trigger` in
     /// another process are seen within it; in-process ones wake it at once).
     public var idleWait: TimeInterval = 0.25
@@ -150,7 +153,8 @@ public final class Daemon: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: checkout)
             try FileManager.default.createDirectory(atPath: checkout, withIntermediateDirectories: true)
             try Mirror(link: state.link, home: home).repository().export(commit: item.commit, to: checkout)
-            var options = RunOptions()
+            var options = runOptions
+            options.models.merge(state.link.models ?? [:]) { $1 }
             options.trigger = "\(item.source.rawValue) \(item.link) \(item.ref)"
             options.source = (repository: state.link.url, commit: item.commit)
             options.runID = runID

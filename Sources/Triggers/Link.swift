@@ -23,9 +23,12 @@ public struct Link: Sendable, Codable, Equatable {
     public var credentials: Credentials?
     public var webhookSecret: SecretSource?
     public var created: Timestamp
+    /// Model ids its settings name, mapped to local model folders (`wf link --model gpt2=PATH`).
+    public var models: [String: String]?
 
     public init(name: String, url: String, branch: String? = nil, pollSeconds: Int = 60, credentials: Credentials? = nil,
-                webhookSecret: SecretSource? = nil, created: Timestamp = .now()) {
+                webhookSecret: SecretSource? = nil, created: Timestamp = .now(), models: [String: String]? = nil) {
+        self.models = models
         self.name = name
         self.url = url
         self.branch = branch

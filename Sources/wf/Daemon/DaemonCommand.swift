@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Server
 import TextGeneration
+import Runner
 import Triggers
 
 struct DaemonCommand: ParsableCommand {
@@ -24,6 +25,15 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: "Compute threads for in-process steps.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: ArgumentHelp("Where script and container steps run: auto, podman, docker or bwrap.", valueName: "runtime"))
+    var runtime: RuntimeChoice = .auto
+
+    @Option(help: ArgumentHelp("When to pull a step's image: missing, always or never.", valueName: "policy"))
+    var pull: PullPolicy = .missing
+
+    @Option(name: .customLong("model"), help: ArgumentHelp("Map a model id that settings name to a local model folder, for every link (repeatable; a link's own --model wins).", valueName: "id=path"))
+    var models: [String] = []
+
     @OptionGroup var store: StoreOptions
 
     func run() throws {
@@ -32,6 +42,9 @@ struct DaemonCommand: ParsableCommand {
         defer { close(lock) }
         BLAS.setThreads(max(1, threads))
         let daemon = try Daemon(home: home, defaultModel: DefaultModel.folder) { Console.error(Self.stamp() + $0) }
+        daemon.runOptions.runtime = runtime
+        daemon.runOptions.pull = pull
+        daemon.runOptions.models = try ModelMapping.parse(models)
         let recovered = try daemon.triggers.recoverInterrupted()
         for item in recovered.retried { Console.error(Self.stamp() + "\(item.link): \(item.workflow) at \(item.commit.prefix(12)) was cut off; running it again") }
         for item in recovered.abandoned { Console.error(Self.stamp() + "\(item.link): \(item.workflow) at \(item.commit.prefix(12)) was cut off twice; not retried") }

@@ -17,6 +17,7 @@ struct LinkCommand: ParsableCommand {
               wf link https://github.com/me/text-gen --branch main --poll 60
               wf link git@github.com:me/private.git --ssh-key ~/.ssh/id_ed25519 --webhook-secret-env WF_HOOK_SECRET
               wf link /srv/git/project.git --poll 5
+              wf link /srv/git/nlp-text-generation.git --model gpt2=/srv/models/gpt2
             """
     )
 
@@ -50,6 +51,9 @@ struct LinkCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Verify webhook deliveries with the secret in this file.", valueName: "path"))
     var webhookSecretFile: String?
 
+    @Option(name: .customLong("model"), help: ArgumentHelp("Map a model id the repository's settings name to a local model folder (repeatable); runs of this link load that folder.", valueName: "id=path"))
+    var models: [String] = []
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -73,7 +77,9 @@ struct LinkCommand: ParsableCommand {
         if let tokenFile { credentials = .token(username: username, token: .file(absolute(tokenFile))) }
         if let sshKey { credentials = .sshKey(path: absolute(sshKey), passphrase: nil) }
         let secret: SecretSource? = webhookSecretEnv.map { .environment($0) } ?? webhookSecretFile.map { .file(absolute($0)) }
-        let link = Link(name: linkName, url: location, branch: branch, pollSeconds: poll, credentials: credentials, webhookSecret: secret)
+        let mapped = try ModelMapping.parse(models)
+        let link = Link(name: linkName, url: location, branch: branch, pollSeconds: poll, credentials: credentials, webhookSecret: secret,
+                        models: mapped.isEmpty ? nil : mapped)
         let home = store.resolvedHome
         let triggers = try TriggerStore(home: home)
         if (try? triggers.link(linkName)) != nil { throw TriggerStore.Failure.duplicateLink(linkName) }

@@ -60,7 +60,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let home = store.resolvedHome
-        let file = try workflow.map { URL(fileURLWithPath: $0).standardized.path } ?? defaultWorkflow(in: home)
+        let here = enclosingCheckout(of: FileManager.default.currentDirectoryPath + "/.") ?? home
+        let file = try workflow.map { URL(fileURLWithPath: $0).standardized.path } ?? defaultWorkflow(in: here)
         let checkout = enclosingCheckout(of: file) ?? home
         var options = RunOptions()
         options.onlyJob = job

@@ -133,6 +133,20 @@ struct ContainerTests {
         killed.waitUntilExit()
         #expect(try Podman.containers(label: "wf.pid=\(pid)") == started, "SIGKILL cannot take a container with it")
 
+        // SIGTERM: wf removes its container before it dies.
+        let stopped = try WFBinary.start(["run", repo.workflowFile, "--runtime", "podman", "--home", home], stdoutFile: scratch("stopped.out"),
+                                         stderrFile: scratch("stopped.err"))
+        var running = [String]()
+        for _ in 0..<300 where running.isEmpty {
+            running = try Podman.containers(label: "wf.pid=\(stopped.processIdentifier)")
+            usleep(50_000)
+        }
+        #expect(!running.isEmpty)
+        kill(stopped.processIdentifier, SIGTERM)
+        stopped.waitUntilExit()
+        #expect(stopped.terminationStatus != 0)
+        #expect(try Podman.containers(label: "wf.pid=\(stopped.processIdentifier)").isEmpty, "SIGTERM left the container running")
+
         let quick = try WorkflowRepository(in: Scratch("wf-container-quick"), workflow: """
             jobs:
               quick:

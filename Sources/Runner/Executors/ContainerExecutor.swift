@@ -121,3 +121,37 @@ struct ContainerExecutor: StepExecutor {
         }
     }
 }
+
+/// Stopping `wf run` (SIGTERM, Ctrl-C) must not leave its steps' containers running: the
+/// container runtime keeps a container alive after the client that started it dies.
+public enum ContainerCleanup {
+    /// Installs SIGTERM and SIGINT handlers that remove this process's containers, then let
+    /// the signal take its default course (wf dies; the run record reads `interrupted`).
+    public static func removeContainersOnSignals() {
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                removeContainers(of: getpid())
+                signal(number, SIG_DFL)
+                kill(getpid(), number)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    nonisolated(unsafe) private static var sources = [DispatchSourceSignal]()
+
+    /// Removes, with every runtime that works here, the containers `pid` started.
+    static func removeContainers(of pid: Int32) {
+        for kind in [ContainerRuntime.Kind.podman, .docker] {
+            let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            guard let path = folders.map({ "\($0)/\(kind.rawValue)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { continue }
+            let runtime = ContainerRuntime(kind: kind, path: path)
+            guard let listing = try? runtime.call(["ps", "--all", "--quiet", "--filter", "label=wf.pid=\(pid)"]), listing.status == 0 else { continue }
+            let ids = listing.output.split(separator: "\n").map(String.init)
+            if !ids.isEmpty { _ = try? runtime.call(["rm", "--force", "--time", "0"] + ids) }
+        }
+    }
+}

@@ -79,6 +79,7 @@ struct RunCommand: ParsableCommand {
         }
         guard parallel >= 1, threads >= 1 else { throw ValidationError("--parallel and --threads must be at least 1") }
         BLAS.setThreads(threads)
+        ContainerCleanup.removeContainersOnSignals()
         let runner = try LocalRunner(home: home, defaultModel: DefaultModel.folder) { Console.error($0) }
         let result = try runner.run(workflowFile: file, checkout: checkout, options: options)
         for job in result.run.jobs {

@@ -20,10 +20,10 @@ struct ContainerExecutor: StepExecutor {
         guard let image = request.image else {
             throw RunError.unsupported(job: request.job, detail: "the step names no image; add with: image, or run it with --runtime bwrap")
         }
-        try ensureImage(image, job: request.job, log: log)
-        let imageID = runtime.imageID(image)
+        let imageID = try ensureImage(image, job: request.job, log: log)
         let name = ContainerExecutor.containerName(run: request.run, job: request.job)
-        _ = try? runtime.call(["rm", "--force", "--time", "0", name])  // a leftover of an earlier attempt of this run
+        // A leftover of an earlier attempt of this run goes (Podman's --replace; Docker needs a call).
+        if runtime.kind == .docker { _ = try? runtime.call(["rm", "--force", "--time", "0", name]) }
         // --init: a PID 1 that forwards signals, so a stop takes effect at once and exit statuses pass through.
         var arguments = ["run", "--rm", "--init", "--name", name, "--pull", "never", "--stop-timeout", "10",
                          "--label", "wf.run=\(request.run)", "--label", "wf.job=\(request.job)", "--label", "wf.pid=\(getpid())",
@@ -45,6 +45,7 @@ struct ContainerExecutor: StepExecutor {
             let json = try JSONSerialization.data(withJSONObject: entrypoint)
             arguments += ["--entrypoint", String(decoding: json, as: UTF8.self)]
         }
+        if runtime.kind == .podman { arguments.append("--replace") }
         arguments.append(image)
         arguments += request.arguments ?? []
         log.line("running in \(image) (\(imageID.map { String($0.prefix(19)) } ?? "id unknown")) with \(description)")
@@ -56,8 +57,8 @@ struct ContainerExecutor: StepExecutor {
         let result = try LoggedProcess.run(process, log: log, timeout: request.timeout) {
             _ = try? runtime.call(["rm", "--force", "--time", "0", name])
         }
-        // `--rm` removes the container when it ends; make sure, whatever ended it.
-        _ = try? runtime.call(["rm", "--force", "--time", "0", name])
+        // `--rm` removes the container when it ends; make sure when something else ended it.
+        if result.status != 0 { _ = try? runtime.call(["rm", "--force", "--time", "0", name]) }
         if result.timedOut {
             throw RunError.failed(job: request.job, detail: "killed after \(Int(request.timeout)) s (the step timeout), and its container removed; see \(log.path)")
         }
@@ -73,14 +74,14 @@ struct ContainerExecutor: StepExecutor {
         return ExecutionReport(imageDigest: imageID, executor: description)
     }
 
-    /// Pulls `image` as the policy says, its progress into the log.
-    func ensureImage(_ image: String, job: String, log: JobLog) throws {
-        let present = runtime.imageID(image) != nil
+    /// Pulls `image` as the policy says, its progress into the log; returns the image's id.
+    func ensureImage(_ image: String, job: String, log: JobLog) throws -> String? {
+        let present = runtime.imageID(image)
         switch pull {
-        case .never where !present:
+        case .never where present == nil:
             throw RunError.failed(job: job, detail: "image \(image) is not on this machine and --pull never forbids fetching it; pull it (\(runtime.kind.rawValue) pull \(image)) or build it")
-        case .missing where present, .never:
-            return
+        case .missing where present != nil, .never:
+            return present
         default:
             log.line("pulling \(image)")
             let process = Process()
@@ -90,6 +91,7 @@ struct ContainerExecutor: StepExecutor {
             guard result.status == 0 else {
                 throw RunError.failed(job: job, detail: "cannot pull image \(image) (\(runtime.kind.rawValue) pull exited with \(result.status)); check its name and registry, log in for a private one, or build it locally; see \(log.path)")
             }
+            return runtime.imageID(image)
         }
     }
 

@@ -45,9 +45,10 @@ struct ContainerRuntime: Sendable, Equatable {
         process.standardOutput = pipe
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
+        let exited = process.exitSignal()
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        exited.wait()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 

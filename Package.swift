@@ -31,8 +31,10 @@ let package = Package(
         ),
         // The Gradient workflow model: typed spec decoded from YAML (Yams, which is libyaml), validation, the job DAG.
         .target(name: "Workflows", dependencies: ["Datasets", .product(name: "Yams", package: "Yams")]),
-        // Running workflows locally: jobs in order, actions, dataset outputs with provenance.
-        .target(name: "Runner", dependencies: ["Workflows", "Datasets", "GitSource", "TextGeneration", "Training"]),
+        // Python source read without running it (tokenizer, parser, literals): settings in a repository's own script.
+        .target(name: "PythonSource"),
+        // Running workflows: plan, steps, executors (bubblewrap, Podman/Docker), dataset outputs with provenance.
+        .target(name: "Runner", dependencies: ["Workflows", "Datasets", "GitSource", "TextGeneration", "Training", "PythonSource"]),
         // Linked repositories, their mirrors, polling, webhook checks, the run queue: the daemon's logic without HTTP.
         .target(name: "Triggers", dependencies: ["Datasets", "GitSource", "Workflows", "Runner", .product(name: "Crypto", package: "swift-crypto"),
                                                  .product(name: "GRDB", package: "GRDB.swift")]),
@@ -76,6 +78,8 @@ let package = Package(
         .testTarget(name: "TextGenerationTests", dependencies: ["TextGeneration", "CKernels", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TextGeneration", "TestSupport"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "TestSupport"]),
+        .testTarget(name: "PythonSourceTests", dependencies: ["PythonSource"], exclude: ["Fixtures"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Workflows", "TextGeneration", "TestSupport"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "TestSupport"]),
         .testTarget(name: "TriggersTests", dependencies: ["Triggers", "GitSource", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TestSupport"]),

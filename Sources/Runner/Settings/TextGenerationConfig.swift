@@ -88,7 +88,7 @@ enum SettingsFileReader {
     static func read(_ data: Data, path: String) throws -> Read {
         func fail(_ detail: String) -> RunError { .badSettings(file: path, detail: detail) }
         guard let source = String(data: data, encoding: .utf8) else { throw fail("it is not UTF-8 text") }
-        if path.hasSuffix(".py") { throw fail("TODO python") }
+        if path.hasSuffix(".py") { return try pipelineScript(source, path: path) }
         var object = [String: Any]()
         var origins = [String: String]()
         if path.hasSuffix(".yaml") || path.hasSuffix(".yml") {

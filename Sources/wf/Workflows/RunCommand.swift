@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Runner
 import TextGeneration
+import Workflows
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -81,7 +82,15 @@ struct RunCommand: ParsableCommand {
         BLAS.setThreads(threads)
         ContainerCleanup.removeContainersOnSignals()
         let runner = try LocalRunner(home: home, defaultModel: DefaultModel.folder) { Console.error($0) }
-        let result = try runner.run(workflowFile: file, checkout: checkout, options: options)
+        let result: LocalRunner.Result
+        do { result = try runner.run(workflowFile: file, checkout: checkout, options: options) } catch RunError.runFailed(let run, let failures) {
+            // A failed Gradient pipeline job that wf can run natively: say how.
+            if let text = try? String(contentsOfFile: file, encoding: .utf8), let spec = try? WorkflowParser.parse(text, file: file) {
+                let failed = Set(spec.jobs.map(\.name).filter { name in failures.contains { $0.hasPrefix("job \(name) ") } })
+                MigrationNote.print(spec: spec, text: text, file: file, only: failed, toStandardError: true)
+            }
+            throw RunError.runFailed(run: run, failures: failures)
+        }
         for job in result.run.jobs {
             for (name, value) in job.outputs.sorted(by: { $0.key < $1.key }) where !result.versions.contains(where: { $0.reference == value }) {
                 print("\(job.name).\(name) = \(value)")

@@ -1,12 +1,17 @@
 import ArgumentParser
 import Foundation
+import Runner
 import Workflows
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check Gradient workflow files without running them.",
-        discussion: "Every problem is reported as FILE:LINE:COLUMN: KEY.PATH: message; the exit status is 1 when any file has one. Without FILE, checks .gradient/workflows/*.yaml of the enclosing checkout."
+        discussion: """
+            Every problem is reported as FILE:LINE:COLUMN: KEY.PATH: message; the exit status is 1 when any file has one. Each job's with: is read by its action's settings schema, the one wf run uses. Without FILE, checks .gradient/workflows/*.yaml of the enclosing checkout.
+
+            A script@v1 job that runs a Python file of the repository building a transformers text-generation pipeline (the Gradient tutorial's generateText) gets a note with the text-generation@v1 job that does the same natively, its settings read from that script; `wf migrate FILE` makes the change in place.
+            """
     )
 
     @Argument(help: "Workflow files (default: .gradient/workflows/*.yaml).")
@@ -25,8 +30,14 @@ struct ValidateCommand: ParsableCommand {
             }
             do {
                 let spec = try WorkflowParser.parse(text, file: file)
+                let problems = spec.jobs.flatMap { job -> [WorkflowError] in
+                    do { _ = try StepSettings.decode(job, file: file) } catch let errors as WorkflowErrors { return errors.errors } catch { return [] }
+                    return []
+                }
+                if !problems.isEmpty { throw WorkflowErrors(errors: problems) }
                 let order = WorkflowValidator.layers(of: spec).map { $0.joined(separator: " + ") }.joined(separator: " → ")
                 print("ok \(file): \(Format.count(spec.jobs.count, "job")): \(order)")
+                MigrationNote.print(spec: spec, text: text, file: file)
             } catch let errors as WorkflowErrors {
                 print(errors.description)
                 failed = true

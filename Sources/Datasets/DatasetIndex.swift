@@ -4,7 +4,7 @@ import GRDB
 /// It makes listing fast; it holds nothing the records lack, so `verify --repair` can
 /// rebuild it from `records/` and `objects/` alone.
 ///
-/// Schema (user_version 2):
+/// Schema (user_version 3):
 ///
 ///     datasets(name PK, head, versions, files, bytes, updated_ms)
 ///     versions(id PK, dataset, seq, parent, tree, created_ms, message, files, bytes,
@@ -36,7 +36,8 @@ final class DatasetIndex: Sendable {
                     let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
                     if version < 1 { try db.execute(sql: DatasetIndex.schema) }
                     if version < 2 { try db.execute(sql: DatasetIndex.runSchema) }
-                    if version < 2 { try db.execute(sql: "PRAGMA user_version = 2") }
+                    // 3: the image a job ran in.
+                    if version < 3 { try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN image TEXT; PRAGMA user_version = 3") }
                     return .commit
                 }
             }

@@ -68,7 +68,10 @@ public final class LocalRunner {
             self.recordJob(job.name, in: &record) { entry in
                 entry.finished = .now()
                 switch outcome {
-                case .success(let done): entry.status = .succeeded; entry.outputs = done.values
+                case .success(let done):
+                    entry.status = .succeeded
+                    entry.outputs = done.values
+                    entry.image = done.result.imageDigest.map { "\(job.settings.image ?? "image") \($0)" }
                 case .failure(let error): entry.status = .failed; entry.detail = "\(error)"
                 }
             }

@@ -83,6 +83,7 @@ import TestSupport
         #expect(settings["temperature"] as? Double == 0.7 && settings["top_k"] as? Int == 50 && settings["do_sample"] as? Bool == true)
         let sources = try #require(outputs["sources"] as? [String: String])
         #expect(sources["seed"] == "repo/nlp_text_generation.py:21" && sources["max_length"] == "repo/nlp_text_generation.py:22", "\(sources)")
+        #expect(sources["temperature"] == "default of the text-generation pipeline (transformers 5)", "\(sources)")
         let sequences = try #require(outputs["sequences"] as? [[String: Any]])
         #expect(sequences.count == 5 && sequences.allSatisfy { ($0["prompt_ids"] as? [Int] ?? []).count + ($0["generated_ids"] as? [Int] ?? []).count <= 30 })
         daemon.stop()
@@ -98,6 +99,11 @@ import TestSupport
         #expect(validated.stdout.contains("job generateText runs nlp_text_generation.py, which builds a transformers text-generation pipeline (line 27)"),
                 "\(validated.stdout)")
         #expect(validated.stdout.contains("    uses: text-generation@v1\n    with:\n      settings: repo/nlp_text_generation.py"), "\(validated.stdout)")
+        // Run on this machine's system, the unchanged job fails (no transformers here); wf says what to do.
+        if WorkflowRepository.sandboxWorks {
+            let failed = try WFBinary.run(["run", "--runtime", "bwrap", "--home", scratch("bwrap-home")], in: work)
+            #expect(failed.status != 0 && failed.stderr.contains("(or run `wf migrate "), "\(failed.stderr)")
+        }
 
         #expect(try WFBinary.run(["migrate", workflow]).status == 0)
         let home = scratch("home")

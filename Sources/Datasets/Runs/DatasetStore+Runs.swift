@@ -65,12 +65,13 @@ extension DatasetStore {
     private static func upsert(_ job: JobRecord, run: String, in db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO run_jobs(run, job, action, status, started_ms, finished_ms, detail, log, outputs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO run_jobs(run, job, action, status, started_ms, finished_ms, detail, log, outputs, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(run, job) DO UPDATE SET status = excluded.status, started_ms = excluded.started_ms,
-                    finished_ms = excluded.finished_ms, detail = excluded.detail, log = excluded.log, outputs = excluded.outputs
+                    finished_ms = excluded.finished_ms, detail = excluded.detail, log = excluded.log, outputs = excluded.outputs,
+                    image = excluded.image
                 """,
             arguments: [run, job.name, job.action, job.status.rawValue, job.started?.milliseconds, job.finished?.milliseconds,
-                        job.detail, job.log, json(job.outputs)])
+                        job.detail, job.log, json(job.outputs), job.image])
     }
 
     private static func run(from row: Row, in db: Database) throws -> RunRecord {
@@ -85,7 +86,7 @@ extension DatasetStore {
             let started: Int64? = row["started_ms"], finished: Int64? = row["finished_ms"]
             return JobRecord(name: row["job"], action: row["action"], status: JobRecord.Status(rawValue: row["status"]) ?? .failed,
                              started: started.map(Timestamp.init(milliseconds:)), finished: finished.map(Timestamp.init(milliseconds:)),
-                             detail: row["detail"], log: row["log"], outputs: strings(row["outputs"]))
+                             detail: row["detail"], log: row["log"], outputs: strings(row["outputs"]), image: row["image"])
         }
         // A run still marked running whose process is gone was cut off (SIGKILL, a crash, a reboot).
         if run.status == .running && !processExists(run.pid) {

@@ -63,9 +63,12 @@ public struct JobRecord: Sendable, Equatable, Codable {
     public var log: String?
     /// Output name → a committed version (`DATASET:ID`) or a string output's value.
     public var outputs: [String: String]
+    /// The image it ran in, `NAME sha256:ID` (the image's id), for steps a container runtime ran.
+    public var image: String?
 
     public init(name: String, action: String, status: Status = .waiting, started: Timestamp? = nil, finished: Timestamp? = nil,
-                detail: String? = nil, log: String? = nil, outputs: [String: String] = [:]) {
+                detail: String? = nil, log: String? = nil, outputs: [String: String] = [:], image: String? = nil) {
+        self.image = image
         self.name = name
         self.action = action
         self.status = status

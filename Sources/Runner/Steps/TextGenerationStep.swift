@@ -33,12 +33,16 @@ struct TextGenerationStep: Step {
         try Data(TextGenerationStep.outputsText(sequences.map(\.text)).utf8).write(to: URL(fileURLWithPath: "\(folder)/outputs.txt"), options: .atomic)
         let modelDigest = try digest(ofModelIn: loaded.folder, job: job.name)
         let used = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config.parameters.filled(defaults: config.defaults))) as? [String: Any] ?? [:]
+        var sources = config.origins
+        for key in used.keys where sources[key] == nil {
+            sources[key] = config.defaults == .textGenerationPipeline ? "default of the text-generation pipeline (transformers 5)" : "default of generate"
+        }
         let json: [String: Any] = [
             "prompt": config.prompt,
             "sequences": sequences.map { ["text": $0.text, "prompt_ids": $0.promptIDs, "generated_ids": $0.generatedIDs,
                                           "finish_reason": $0.finishReason.rawValue] },
             "settings": used,
-            "sources": config.origins,
+            "sources": sources,
             "defaults": config.defaults.rawValue,
             "model": ["sha256": modelDigest, "name": config.model ?? "default"],
         ]

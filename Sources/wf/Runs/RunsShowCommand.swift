@@ -34,6 +34,7 @@ struct RunsShowCommand: ParsableCommand {
             table.append([job.name, job.action, job.status.rawValue, job.seconds.map(Format.duration) ?? "-", outputs])
         }
         print(table.render())
+        for job in record.jobs { if let image = job.image { print("image of \(job.name): \(image)") } }
         if let summary = record.summary {
             print("")
             print(summary)

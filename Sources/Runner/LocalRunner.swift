@@ -44,10 +44,18 @@ public final class LocalRunner {
     /// Executes a plan made by `Planner`.
     public func execute(_ plan: RunPlan, checkout: String, options: RunOptions) throws -> Result {
         let runID = plan.runID
-        let secrets = try secretValues(plan, store: options.secrets)
+        var secrets = try secretValues(plan, store: options.secrets)
         let runsContainers = plan.jobs.contains { $0.action == .script || $0.action == .container }
-        let executors = runsContainers ? try ExecutorSelection(options.runtime, pull: options.pull, sandbox: options.sandbox) : nil
         let runFolder = "\(home)/runs/\(runID)"
+        var registryConfig: String?
+        if runsContainers, let name = options.registryAuthSecret {
+            let (folder, value) = try RegistryAuth.write(secret: name, secrets: options.secrets, into: "\(runFolder)/registry")
+            secrets[name] = value
+            registryConfig = folder
+        }
+        defer { if let registryConfig { try? FileManager.default.removeItem(atPath: registryConfig) } }
+        let executors = runsContainers ? try ExecutorSelection(options.runtime, pull: options.pull, sandbox: options.sandbox,
+                                                               registryConfig: registryConfig) : nil
         log("\(runID): \(plan.workflow) at \(plan.commit.map { String($0.prefix(12)) } ?? "an uncommitted checkout")")
 
         var record = RunRecord(id: runID, workflow: plan.workflow, repository: plan.repository, commit: plan.commit, trigger: plan.trigger,

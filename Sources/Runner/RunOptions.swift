@@ -31,6 +31,11 @@ public struct RunOptions: Sendable {
     public var runtime = RuntimeChoice.auto
     /// When a container runtime fetches a step's image (`--pull`).
     public var pull = PullPolicy.missing
+    /// Script and container steps may reach the network (`--network`); they may not by default.
+    public var network = false
+    /// The secret holding a registry credentials file (Docker's `config.json` /
+    /// containers' `auth.json` format) for pulling private images (`--registry-auth NAME`).
+    public var registryAuthSecret: String?
 
     public init() {}
 }

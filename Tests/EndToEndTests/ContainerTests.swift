@@ -101,6 +101,43 @@ struct ContainerTests {
         #expect(try WFBinary.run(["datasets", "cat", "pulled", "marker.txt", "--home", home]).stdout == "localhost/wf-test/busybox:1\n")
     }
 
+    /// A private registry: the pull fails without credentials, and works with them from a wf
+    /// secret (a `config.json` as `podman login` writes it), which no log shows.
+    @Test func aPrivateImageIsPulledWithCredentialsFromASecret() throws {
+        let registry = try LocalRegistry(scratch("registry"), credentials: "robot:pa55-w0rd")
+        defer { registry.stop() }
+        let image = "127.0.0.1:\(registry.port)/private/busybox:\(UInt32.random(in: 0...UInt32.max))"
+        #expect(try Shell.run("podman", ["tag", "localhost/wf-test/busybox:1", image]).status == 0)
+        #expect(try Shell.run("podman", ["push", "-q", "--creds", "robot:pa55-w0rd", image]).status == 0)
+        #expect(try Shell.run("podman", ["rmi", image]).status == 0)
+        defer { _ = try? Shell.run("podman", ["rmi", image]) }
+        let repo = try WorkflowRepository(in: scratch, workflow: """
+            jobs:
+              hello:
+                outputs:
+                  out: {type: dataset, with: {ref: private}}
+                uses: script@v1
+                with:
+                  image: \(image)
+                  script: cat /etc/wf-test-image > /outputs/out/marker.txt
+            """)
+        let home = scratch("home")
+        let secrets = ["WF_SECRETS": scratch("secrets")]
+        let refused = try WFBinary.run(["run", repo.workflowFile, "--runtime", "podman", "--home", home], environment: secrets)
+        #expect(refused.status != 0 && refused.stderr.contains("cannot pull image \(image)"), "\(refused.stderr)")
+        let auth = Data("robot:pa55-w0rd".utf8).base64EncodedString()
+        let config = #"{"auths": {"127.0.0.1:\#(registry.port)": {"auth": "\#(auth)"}}}"#
+        #expect(try WFBinary.run(["secrets", "set", "REGISTRY"], environment: secrets, input: config).status == 0)
+        let pulled = try WFBinary.run(["run", repo.workflowFile, "--runtime", "podman", "--registry-auth", "REGISTRY", "--home", home],
+                                      environment: secrets)
+        #expect(pulled.status == 0, "\(pulled.stderr)")
+        #expect(!pulled.stderr.contains(auth) && !pulled.stderr.contains("pa55-w0rd"))
+        #expect(try WFBinary.run(["datasets", "cat", "private", "marker.txt", "--home", home]).stdout == "localhost/wf-test/busybox:1\n")
+        #expect(!FileManager.default.fileExists(atPath: "\(home)/runs/registry"), "the credentials file outlived the run")
+        let leftovers = (try? FileManager.default.subpathsOfDirectory(atPath: "\(home)/runs")) ?? []
+        #expect(!leftovers.contains { $0.hasSuffix("config.json") }, "\(leftovers)")
+    }
+
     /// The timeout kills the step and removes its container; a wf killed with SIGKILL leaves
     /// its container running, and the next wf that uses the runtime removes it.
     @Test func timeoutsAndKilledRunsLeaveNoContainer() throws {
@@ -212,12 +249,13 @@ struct LocalRegistry {
     let folder: String
     let port: Int
 
-    init(_ folder: String) throws {
+    /// `credentials`: USER:PASSWORD every request must carry.
+    init(_ folder: String, credentials: String? = nil) throws {
         self.folder = folder
         var port = 0
         for _ in 0..<5 {
             let candidate = Int.random(in: 20000...40000)
-            if try Self.script(["registry", "start", "\(candidate)", folder]) == 0 {
+            if try Self.script(["registry", "start", "\(candidate)", folder] + (credentials.map { [$0] } ?? [])) == 0 {
                 port = candidate
                 break
             }

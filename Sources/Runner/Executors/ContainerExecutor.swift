@@ -13,6 +13,8 @@ import Foundation
 struct ContainerExecutor: StepExecutor {
     let runtime: ContainerRuntime
     let pull: PullPolicy
+    /// A folder holding `config.json` with registry credentials (`--registry-auth`), or nil.
+    var registryConfig: String? = nil
 
     var description: String { "\(runtime.kind.rawValue)\(runtime.ociRuntime.isEmpty ? "" : " (\(runtime.ociRuntime))")" }
 
@@ -86,7 +88,13 @@ struct ContainerExecutor: StepExecutor {
             log.line("pulling \(image)")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: runtime.path)
-            process.arguments = ["pull", image]
+            var arguments = ["pull", image]
+            if let registryConfig {
+                // Podman takes the file; Docker the folder that holds config.json.
+                arguments = runtime.kind == .podman ? ["pull", "--authfile", "\(registryConfig)/config.json", image]
+                                                    : ["--config", registryConfig, "pull", image]
+            }
+            process.arguments = arguments
             let result = try LoggedProcess.run(process, log: log, timeout: 3600) { process.terminate() }
             guard result.status == 0 else {
                 throw RunError.failed(job: job, detail: "cannot pull image \(image) (\(runtime.kind.rawValue) pull exited with \(result.status)); check its name and registry, log in for a private one, or build it locally; see \(log.path)")

@@ -13,7 +13,8 @@ struct ExecutorSelection: Sendable {
     let choice: RuntimeChoice
 
     /// - Throws: `RunError.badInput` when the runtime asked for by name cannot run containers.
-    init(_ choice: RuntimeChoice, pull: PullPolicy, sandbox: Bool) throws {
+    /// `registryConfig`: a folder holding the registry credentials (`config.json`) for pulls.
+    init(_ choice: RuntimeChoice, pull: PullPolicy, sandbox: Bool, registryConfig: String? = nil) throws {
         self.choice = choice
         host = SandboxExecutor(sandboxed: sandbox)
         switch choice {
@@ -26,12 +27,12 @@ struct ExecutorSelection: Sendable {
                 throw RunError.badInput(name: "--runtime \(choice.rawValue)", detail: ContainerRuntime.absence(kind))
             }
             ContainerExecutor.removeOrphans(runtime)
-            container = ContainerExecutor(runtime: runtime, pull: pull)
+            container = ContainerExecutor(runtime: runtime, pull: pull, registryConfig: registryConfig)
             note = nil
         case .auto:
             let runtime = sandbox ? ContainerRuntime.find(.podman) ?? ContainerRuntime.find(.docker) : nil
             if let runtime { ContainerExecutor.removeOrphans(runtime) }
-            container = runtime.map { ContainerExecutor(runtime: $0, pull: pull) }
+            container = runtime.map { ContainerExecutor(runtime: $0, pull: pull, registryConfig: registryConfig) }
             note = runtime == nil && sandbox
                 ? "no container runtime works here (podman, docker): steps run on this machine's system in bubblewrap, and their images are recorded, not run"
                 : nil

@@ -79,7 +79,7 @@ struct StepContext {
     /// The request a script or container step hands its executor.
     func executionRequest(image: String?, entrypoint: [String]?, arguments: [String]?) -> ExecutionRequest {
         ExecutionRequest(run: runID, job: job.name, image: image, entrypoint: entrypoint, arguments: arguments, inputs: inputs, outputs: outputs,
-                         environment: environment, timeout: options.stepTimeout, gpus: job.instanceType.map(InstanceType.isGPU) ?? false,
+                         environment: environment, network: options.network, timeout: options.stepTimeout, gpus: job.instanceType.map(InstanceType.isGPU) ?? false,
                          workspace: workspace)
     }
 }

@@ -34,6 +34,9 @@ struct DaemonCommand: ParsableCommand {
     @Option(name: .customLong("model"), help: ArgumentHelp("Map a model id that settings name to a local model folder, for every link (repeatable; a link's own --model wins).", valueName: "id=path"))
     var models: [String] = []
 
+    @Option(help: ArgumentHelp("Pull private images with the registry credentials in this secret (a docker/podman config.json).", valueName: "secret"))
+    var registryAuth: String?
+
     @OptionGroup var store: StoreOptions
 
     func run() throws {
@@ -45,6 +48,7 @@ struct DaemonCommand: ParsableCommand {
         daemon.runOptions.runtime = runtime
         daemon.runOptions.pull = pull
         daemon.runOptions.models = try ModelMapping.parse(models)
+        daemon.runOptions.registryAuthSecret = registryAuth
         let recovered = try daemon.triggers.recoverInterrupted()
         for item in recovered.retried { Console.error(Self.stamp() + "\(item.link): \(item.workflow) at \(item.commit.prefix(12)) was cut off; running it again") }
         for item in recovered.abandoned { Console.error(Self.stamp() + "\(item.link): \(item.workflow) at \(item.commit.prefix(12)) was cut off twice; not retried") }

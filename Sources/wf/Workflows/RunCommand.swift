@@ -57,6 +57,12 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("model"), help: ArgumentHelp("Map a model id the settings name to a local model folder (repeatable).", valueName: "id=path"))
     var models: [String] = []
 
+    @Flag(help: "Let script and container steps reach the network (they have none by default).")
+    var network = false
+
+    @Option(help: ArgumentHelp("Pull private images with the registry credentials in this secret (a docker/podman config.json: wf secrets set NAME < ~/.docker/config.json).", valueName: "secret"))
+    var registryAuth: String?
+
     @OptionGroup var store: StoreOptions
 
     func run() throws {
@@ -72,6 +78,8 @@ struct RunCommand: ParsableCommand {
         options.runtime = runtime
         options.pull = pull
         options.models = try ModelMapping.parse(models)
+        options.network = network
+        options.registryAuthSecret = registryAuth
         for assignment in inputs {
             guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
                 throw ValidationError("--input \(assignment): write NAME=VALUE")

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The SQLite index (WAL mode) over the records: datasets, their linear histories and tags.
@@ -13,7 +14,7 @@ import GRDB
 ///     runs(id PK, workflow, repository, commit_id, trigger, status, started_ms, finished_ms,
 ///          summary, pid, inputs JSON)                                  (since version 2)
 ///     run_jobs(run, job, action, status, started_ms, finished_ms, detail, log, outputs JSON,
-///              PK(run, job))                                           (since version 2)
+///              image, PK(run, job))                       (since version 2; image since 3)
 ///
 /// `UNIQUE(dataset, seq)` is what keeps each history a single line when writers race. The
 /// run tables are the one part the records cannot rebuild: they are the log of what ran.
@@ -29,20 +30,35 @@ final class DatasetIndex: Sendable {
         if !durable {
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = OFF") }
         }
-        do {
-            queue = try DatabaseQueue(path: path, configuration: config)
-            try queue.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-                    if version < 1 { try db.execute(sql: DatasetIndex.schema) }
-                    if version < 2 { try db.execute(sql: DatasetIndex.runSchema) }
-                    // 3: the image a job ran in.
-                    if version < 3 { try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN image TEXT; PRAGMA user_version = 3") }
-                    return .commit
+        queue = try DatasetIndex.open(path: path, configuration: config)
+    }
+
+    /// Opens the index and brings its schema up to date. Two processes creating a store at
+    /// the same moment can meet SQLITE_BUSY that no busy handler waits out (switching a new
+    /// file to WAL takes an exclusive lock at once); opening then retries for up to 10 s.
+    private static func open(path: String, configuration: Configuration) throws -> DatabaseQueue {
+        var attempt = 0
+        while true {
+            do {
+                let queue = try DatabaseQueue(path: path, configuration: configuration)
+                try queue.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                        if version < 1 { try db.execute(sql: DatasetIndex.schema) }
+                        if version < 2 { try db.execute(sql: DatasetIndex.runSchema) }
+                        // 3: the image a job ran in; stores made before it gain the column.
+                        if version == 2 { try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN image TEXT") }
+                        if version < 3 { try db.execute(sql: "PRAGMA user_version = 3") }
+                        return .commit
+                    }
                 }
+                return queue
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 200 {
+                attempt += 1
+                usleep(UInt32.random(in: 10_000...50_000))
+            } catch let error as DatabaseError {
+                throw DatasetError.indexUnavailable(path: path, detail: error.message ?? "\(error.resultCode)")
             }
-        } catch let error as DatabaseError {
-            throw DatasetError.indexUnavailable(path: path, detail: error.message ?? "\(error.resultCode)")
         }
     }
 
@@ -68,7 +84,7 @@ final class DatasetIndex: Sendable {
         CREATE INDEX IF NOT EXISTS runs_by_start ON runs(started_ms);
         CREATE TABLE IF NOT EXISTS run_jobs(
             run TEXT NOT NULL, job TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL,
-            started_ms INTEGER, finished_ms INTEGER, detail TEXT, log TEXT, outputs TEXT NOT NULL,
+            started_ms INTEGER, finished_ms INTEGER, detail TEXT, log TEXT, outputs TEXT NOT NULL, image TEXT,
             PRIMARY KEY(run, job));
         """
 

@@ -20,10 +20,14 @@ public struct Provenance: Sendable, Equatable, Codable {
     public var modelSource: String?
     /// The container image a script or container step ran in (`sha256:…`).
     public var image: String?
+    /// `true` when the run used a checkout with uncommitted changes: the content did not come
+    /// from `commit` alone.
+    public var uncommitted: String?
 
     public init(repository: String? = nil, commit: String? = nil, workflow: String? = nil, job: String? = nil,
                 run: String? = nil, settingsDigest: String? = nil, modelDigest: String? = nil, modelSource: String? = nil,
-                image: String? = nil) {
+                image: String? = nil, uncommitted: String? = nil) {
+        self.uncommitted = uncommitted
         self.modelSource = modelSource
         self.image = image
         self.repository = repository
@@ -39,7 +43,7 @@ public struct Provenance: Sendable, Equatable, Codable {
         [
         ("repository", \.repository), ("commit", \.commit), ("workflow", \.workflow), ("job", \.job),
         ("run", \.run), ("settings", \.settingsDigest), ("model", \.modelDigest),
-        ("modelSource", \.modelSource), ("image", \.image),
+        ("modelSource", \.modelSource), ("image", \.image), ("uncommitted", \.uncommitted),
         ]
     }
 

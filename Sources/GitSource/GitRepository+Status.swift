@@ -4,7 +4,9 @@ extension GitRepository {
     /// Whether the work tree differs from HEAD: staged or unstaged changes, deletions, or
     /// untracked files that are not ignored (as `git status --porcelain` would list).
     /// A bare repository has no work tree and throws.
-    public func isDirty() throws -> Bool {
+    /// - Parameter ignoring: top-level folders whose changes do not count (wf's own `datasets/`
+    ///   and `runs/` when the wf home is the checkout).
+    public func isDirty(ignoring: Set<String> = []) throws -> Bool {
         try lock.withLock {
             var options = git_status_options()
             git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION))
@@ -15,7 +17,14 @@ extension GitRepository {
             var list: OpaquePointer?
             try GitError.check(git_status_list_new(&list, pointer, &options), "read the status", at: gitDirectory)
             defer { git_status_list_free(list) }
-            return git_status_list_entrycount(list) > 0
+            for index in 0..<git_status_list_entrycount(list) {
+                guard let entry = git_status_byindex(list, index)?.pointee else { continue }
+                let delta = entry.index_to_workdir ?? entry.head_to_index
+                let path = delta.flatMap { $0.pointee.new_file.path }.map { String(cString: $0) } ?? ""
+                let top = path.split(separator: "/", maxSplits: 1).first.map(String.init) ?? path
+                if !ignoring.contains(top) { return true }
+            }
+            return false
         }
     }
 }

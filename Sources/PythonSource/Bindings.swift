@@ -234,7 +234,10 @@ private struct Collector {
         case .classDefinition(let definition):
             add(definition.name, .class, statement, block: block, loops: loops)
             collectGlobals(definition.body, in: "class \(definition.name)")
-        case .if(_, let body, let orElse):
+        case .if(let test, let body, let orElse):
+            // `if __name__ == "__main__":` at top level is how scripts are written to be run;
+            // wf reads a script as run, so that block binds as the top level does.
+            if block == nil, orElse.isEmpty, Collector.isMainGuard(test) { return statements(body, nil, loops) }
             return statements(body, inner, loops) + statements(orElse, inner, loops)
         case .for(let target, _, let body, let orElse, _):
             let range = statement.start...statement.end
@@ -269,6 +272,15 @@ private struct Collector {
             break
         }
         return []
+    }
+
+    /// `__name__ == "__main__"`, either way round.
+    static func isMainGuard(_ test: Expr) -> Bool {
+        guard case .compare(let left, let comparisons) = test.kind, comparisons.count == 1, comparisons[0].operator == .equal else { return false }
+        switch (left.kind, comparisons[0].right.kind) {
+        case (.name("__name__"), .string("__main__")), (.string("__main__"), .name("__name__")): return true
+        default: return false
+        }
     }
 
     static func keyword(_ statement: Statement) -> String {

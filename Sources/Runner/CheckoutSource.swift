@@ -20,7 +20,8 @@ struct CheckoutSource {
     init(_ path: String) {
         let repository = try? GitRepository.open(path)
         commit = try? repository?.head().commit
-        isDirty = (try? repository?.isDirty()) ?? false
+        // wf's own folders, when the wf home is the checkout, are not the repository's changes.
+        isDirty = (try? repository?.isDirty(ignoring: ["datasets", "runs"])) ?? false
         self.repository = repository?.remoteURL().map(RepositoryURL.redacted) ?? path
     }
 }

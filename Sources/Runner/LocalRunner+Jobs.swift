@@ -69,6 +69,10 @@ extension LocalRunner {
                 if case .dataset = output, let escaping = OutputFolder.linksLeaving(outputs[name]!).first {
                     throw RunError.failed(job: job.name, detail: "dataset output \(name) holds \(escaping), a symbolic link to outside it; copy the file instead")
                 }
+                // An empty output is a step that wrote nothing where it should have: a new empty version would hide that.
+                if case .dataset = output, result.committed[name] == nil, OutputFolder.isEmpty(outputs[name]!) {
+                    throw RunError.failed(job: job.name, detail: "dataset output \(name) is empty: the step wrote nothing to /outputs/\(name); see \(jobLog.path)")
+                }
             }
             var values = result.committed
             for (name, output) in job.outputs where output == .string {

@@ -35,9 +35,10 @@ public final class LocalRunner {
         let relative = workflowFile.hasPrefix(checkout + "/") ? String(workflowFile.dropFirst(checkout.count + 1)) : workflowFile
         let spec = try WorkflowParser.parse(try String(contentsOfFile: workflowFile, encoding: .utf8), file: relative)
         let source = options.source.map { CheckoutSource(repository: $0.repository, commit: $0.commit) } ?? CheckoutSource(checkout)
-        let plan = try Planner(store: store).plan(spec, runID: options.runID ?? LocalRunner.newRunID(), repository: source.repository,
+        var plan = try Planner(store: store).plan(spec, runID: options.runID ?? LocalRunner.newRunID(), repository: source.repository,
                                                   commit: source.commit, options: options)
-        if source.isDirty { log("note: \(checkout) has uncommitted changes; the run uses them, and provenance names HEAD") }
+        plan.uncommitted = source.isDirty
+        if source.isDirty { log("note: \(checkout) has uncommitted changes; the run uses them, and provenance names HEAD and says so") }
         return try execute(plan, checkout: checkout, options: options)
     }
 
@@ -109,7 +110,8 @@ public final class LocalRunner {
                     guard case .dataset(let dataset) = output, done.values[name] == nil else { continue }
                     let provenance = Provenance(repository: plan.repository, commit: plan.commit, workflow: plan.workflow, job: job.name, run: runID,
                                                 settingsDigest: done.result.settingsDigest, modelDigest: done.result.modelDigest,
-                                                modelSource: done.result.notes["modelSource"], image: done.result.imageDigest)
+                                                modelSource: done.result.notes["modelSource"], image: done.result.imageDigest,
+                                                uncommitted: plan.uncommitted ? "true" : nil)
                     let version = try store.commit(dataset: dataset, paths: [outputPaths[job.name]![name]!],
                                                    message: "\(plan.workflow) \(job.name).\(name)", provenance: provenance)
                     versions.append(version)

@@ -116,6 +116,16 @@ struct SettingsTests {
         }
     }
 
+    /// `if __name__ == "__main__":` is how scripts are written to be run, and they are read as run.
+    @Test func theMainGuardReadsAsTheTopLevel() throws {
+        let guarded = "from transformers import pipeline, set_seed\nif __name__ == \"__main__\":\n"
+            + Self.tutorialScript.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().map { "    " + $0 }.joined(separator: "\n")
+        let read = try SettingsFileReader.read(Data(guarded.utf8), path: "s.py")
+        #expect(read.values["max_length"] == .literal("30") && read.values["seed"] == .literal("42"), "\(read.values)")
+        let elsewhere = guarded.replacingOccurrences(of: "__name__ == \"__main__\"", with: "True")
+        #expect(throws: RunError.self) { try SettingsFileReader.read(Data(elsewhere.utf8), path: "s.py") }
+    }
+
     @Test func jsonAndYAMLFilesReadTheSameKeys() throws {
         let json = try SettingsFileReader.read(Data(#"{"prompt": "ROMEO:", "seed": 7, "temperature": 0.9, "do_sample": true}"#.utf8), path: "s.json")
         #expect(json.values["seed"] == .literal("7") && json.values["temperature"] == .literal("0.9") && json.values["do_sample"] == .literal("true"))

@@ -74,7 +74,8 @@ public struct ScriptSettings: ActionSettings {
 
 /// `container@v1`: `image` run with Kubernetes' semantics, as Gradient ran it on Argo:
 /// `command` replaces the image's entry point, `args` its default arguments (`CMD`). A
-/// `command` written as one text (not a list) is a shell command line.
+/// `command` written as one word (`command: sh`) is that program; one written as a text with
+/// spaces (`command: python train.py --fast`) is a shell command line, run by `/bin/sh -c`.
 public struct ContainerSettings: ActionSettings {
     public static let action = Action.container
     public var image: String
@@ -85,7 +86,9 @@ public struct ContainerSettings: ActionSettings {
     public var entrypoint: [String]? {
         switch command {
         case .list(let items)?: return items
-        case .literal(let text)?: return ["/bin/sh", "-c", text]
+        case .literal(let text)?:
+            let words = text.split(whereSeparator: \.isWhitespace)
+            return words.count == 1 ? [String(words[0])] : ["/bin/sh", "-c", text]
         default: return nil
         }
     }

@@ -142,6 +142,8 @@ public enum ContainerCleanup {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
+                let message = "\nwf: \(number == SIGINT ? "interrupted" : "terminated"); nothing is committed, and the run reads interrupted in `wf runs`\n"
+                FileHandle.standardError.write(Data(message.utf8))
                 removeContainers(of: getpid())
                 signal(number, SIG_DFL)
                 kill(getpid(), number)

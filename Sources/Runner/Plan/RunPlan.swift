@@ -13,6 +13,8 @@ public struct RunPlan: Codable, Sendable, Equatable {
     /// The repository provenance names (origin URL or checkout path).
     public var repository: String
     public var commit: String?
+    /// The checkout had uncommitted changes, which the run used.
+    public var uncommitted = false
     public var trigger: String
     /// The workflow inputs as given or defaulted, for the run record.
     public var inputs: [String: String]

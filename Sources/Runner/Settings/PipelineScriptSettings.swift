@@ -10,7 +10,7 @@ extension SettingsFileReader {
     static func pipelineScript(_ text: String, path: String) throws -> Read {
         let script: TextGenerationScript
         do { script = try TextGenerationScript.read(source: text, file: path) } catch {
-            throw RunError.badSettings(file: path, detail: "\(error)")
+            throw RunError.badSettings(file: "\(path):\(error.line)" + (error.column.map { ":\($0)" } ?? ""), detail: error.message)
         }
         var values = [String: Value]()
         var origins = [String: String]()

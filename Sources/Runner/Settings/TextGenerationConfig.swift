@@ -16,7 +16,7 @@ import Workflows
 ///
 /// Every source is decoded by one schema (`TextGenerationSettings`, the one `with:` uses),
 /// and inline `with:` values win over the file.
-struct TextGenerationConfig {
+public struct TextGenerationConfig {
     var prompt: String
     var model: String?
     var parameters: GenerationParameters
@@ -57,7 +57,7 @@ struct TextGenerationConfig {
         }
         var decoded: TextGenerationSettings
         do { decoded = try TextGenerationSettings(from: WithDecoder(values: values)) } catch let problem as WithDecoder.Problem {
-            throw RunError.badSettings(file: origins[problem.key] ?? source, detail: "\(problem.key) \(problem.message)")
+            throw RunError.badSettings(file: origins[problem.key] ?? source, detail: "\(problem.key): \(problem.message)")
         }
         // Inline values win over the file.
         decoded.prompt = settings.prompt ?? decoded.prompt
@@ -73,6 +73,46 @@ struct TextGenerationConfig {
         }
         return TextGenerationConfig(prompt: prompt, model: decoded.model, parameters: decoded.parameters, defaults: defaults,
                                     origins: origins, digest: digest, root: root)
+    }
+}
+
+extension TextGenerationConfig {
+    /// Checks the settings files the text-generation jobs of `spec` name in `checkout` (when
+    /// the job's settings input is a checkout of the repository itself), as a run would read
+    /// them, without loading a model: what `wf validate` reports.
+    ///
+    /// - Returns: one line per problem (`settings file PATH[:LINE]: message`).
+    public static func problems(in spec: WorkflowSpec, checkout: String) -> [String] {
+        var problems = [String]()
+        for job in spec.jobs where job.action == .textGeneration {
+            guard case .literal(let path)? = job.with["settings"],
+                  let input = path.split(separator: "/", maxSplits: 1).first.map(String.init), path.contains("/"),
+                  case .output(let source, _)? = job.inputs[input], let checkoutJob = spec.job(named: source), checkoutJob.action == .gitCheckout,
+                  checkoutJob.with["url"] == nil || checkoutJob.with["url"] == .context("event.github.url") else { continue }
+            let relative = String(path.dropFirst(input.count + 1))
+            guard !relative.split(separator: "/").contains(".."), let data = FileManager.default.contents(atPath: "\(checkout)/\(relative)") else {
+                problems.append("job \(job.name), settings: \(path) is not in the repository (\(checkout)/\(relative))")
+                continue
+            }
+            do {
+                let read = try SettingsFileReader.read(data, path: path)
+                var decoded: TextGenerationSettings
+                do { decoded = try TextGenerationSettings(from: WithDecoder(values: read.values)) } catch let problem as WithDecoder.Problem {
+                    throw RunError.badSettings(file: read.origins[problem.key] ?? path, detail: "\(problem.key): \(problem.message)")
+                }
+                if case .textGeneration(let inline) = try? StepSettings.decode(job, file: spec.file) {
+                    decoded.prompt = inline.prompt ?? decoded.prompt
+                    decoded.parameters = decoded.parameters.overridden(by: inline.parameters)
+                }
+                guard decoded.prompt != nil else { throw RunError.badSettings(file: path, detail: "it needs a prompt (a string)") }
+                do { _ = try decoded.parameters.settings(defaults: read.isPipelineScript ? .textGenerationPipeline : .generate) } catch {
+                    throw RunError.badSettings(file: path, detail: "\(error)")
+                }
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        return problems
     }
 }
 

@@ -33,7 +33,8 @@ struct ShowCommand: ParsableCommand {
         if !version.tags.isEmpty { lines.append("tags      \(version.tags.joined(separator: ", "))") }
         if !version.message.isEmpty { lines.append("message   \(version.message)") }
         let provenance = version.provenance
-        for (label, value) in [("repo", provenance.repository), ("commit", provenance.commit), ("workflow", provenance.workflow),
+        let commit = provenance.commit.map { $0 + (provenance.uncommitted == "true" ? " with uncommitted changes" : "") }
+        for (label, value) in [("repo", provenance.repository), ("commit", commit), ("workflow", provenance.workflow),
                                ("job", provenance.job), ("run", provenance.run), ("settings", provenance.settingsDigest),
                                ("model", provenance.modelDigest), ("model from", provenance.modelSource), ("image", provenance.image)] {
             if let value { lines.append(label.padding(to: max(10, label.count + 1)) + value) }

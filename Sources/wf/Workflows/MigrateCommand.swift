@@ -31,8 +31,12 @@ struct MigrateCommand: ParsableCommand {
         let checkout = MigrationNote.checkout(of: file)
         let found = PipelineMigration.find(in: spec, checkout: checkout).filter { job == nil || $0.job == job }
         guard !found.isEmpty else {
-            throw ValidationError(job.map { "job \($0) of \(file) is not a script@v1 job running a text-generation pipeline script of \(checkout)" }
-                                  ?? "\(file) has no script@v1 job running a text-generation pipeline script of \(checkout); nothing to do")
+            if let job {
+                Console.error("wf migrate: job \(job) of \(file) is not a script@v1 job running a text-generation pipeline script of \(checkout)")
+                throw ExitCode(1)
+            }
+            // Already migrated, or never such a job: the file is as it should be.
+            return print("\(file): no script@v1 job runs a text-generation pipeline script of \(checkout); nothing to do")
         }
         var migrated = text
         // From the last job up, so the earlier jobs' lines stay where the parser saw them.
@@ -47,19 +51,17 @@ struct MigrateCommand: ParsableCommand {
             print("migrated \(migration.job): text-generation@v1 with settings: \(migration.settingsPath)"
                   + (migration.model.map { "; the script's model \($0) loads from the Hugging Face cache, or map it with wf run --model \($0)=PATH" } ?? ""))
         }
+        print("its dataset output will hold outputs.txt (the name the tutorial's docs give; its script wrote output.txt) and outputs.json")
     }
 }
 
 /// The note `wf validate` and a failed `wf run` print about a job `wf migrate` can move.
 enum MigrationNote {
-    /// The git checkout the workflow file is in (where its scripts are), else its folder's parent's parent.
+    /// The git checkout the workflow file is in (where its scripts are), else the folder that
+    /// holds its `.gradient/workflows/`.
     static func checkout(of file: String) -> String {
-        var folder = URL(fileURLWithPath: file).standardized.deletingLastPathComponent()
-        while folder.path != "/" {
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(".git").path) { return folder.path }
-            folder.deleteLastPathComponent()
-        }
-        return URL(fileURLWithPath: file).standardized.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        Checkout.enclosing(file)
+            ?? URL(fileURLWithPath: file).standardized.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
 
     /// Prints a note per movable job (to standard output, or error); returns the jobs.

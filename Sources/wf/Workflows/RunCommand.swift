@@ -11,7 +11,7 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Jobs run in dependency order in HOME/runs/RUN/JOB/, independent ones side by side (--parallel). A failed job stops the jobs that need it; the run then ends with a summary. When every job has succeeded, each dataset output becomes a new version with provenance (repository, commit, workflow, job, run, settings and model digests); a failed run commits nothing. Every run is recorded: see `wf runs ls`.
 
-            Actions: git-checkout@v1 (the local checkout), text-generation@v1 (in-process, from the repository's settings: a JSON or YAML file, or its own Python script that builds a transformers text-generation pipeline, read without running it), train@v1 (in-process training; a dataset in, a model out), create-model@v1 (commits a model folder as a dataset version, its id as a string output), script@v1 and container@v1 (in their image with Podman or Docker, else in a bubblewrap sandbox on this machine's system; either way /inputs/NAME read-only, /outputs/NAME writable, no network). s3-download@v1 is not implemented and says so.
+            Actions: git-checkout@v1 (the local checkout), text-generation@v1 (in-process, from the repository's settings: a JSON or YAML file, or its own Python script that builds a transformers text-generation pipeline, read without running it), train@v1 (in-process training; a dataset in, a model out), create-model@v1 (commits a model folder as a dataset version, its id as a string output), script@v1 and container@v1 (in their image with Podman or Docker, else in a bubblewrap sandbox on this machine's system; either way /inputs/NAME read-only, /outputs/NAME writable, no network; container@v1 as Kubernetes runs a container: command replaces the image's entry point, args its CMD, and a one-line command with spaces is run by /bin/sh -c). A dataset output the job left empty fails the job. s3-download@v1 is not implemented and says so.
 
             Runtimes (--runtime): auto runs a step that names an image in it with Podman or Docker when one works, and in bubblewrap otherwise (the log says so once); podman and docker insist; bwrap never uses a container. Images are pulled as --pull says (missing, always, never).
 
@@ -67,9 +67,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let home = store.resolvedHome
-        let here = enclosingCheckout(of: FileManager.default.currentDirectoryPath + "/.") ?? home
-        let file = try workflow.map { URL(fileURLWithPath: $0).standardized.path } ?? defaultWorkflow(in: here)
-        let checkout = enclosingCheckout(of: file) ?? home
+        let file = try workflow.map { URL(fileURLWithPath: $0).standardized.path } ?? defaultWorkflow(in: Checkout.current(or: home))
+        let checkout = Checkout.enclosing(file) ?? home
         var options = RunOptions()
         options.onlyJob = job
         options.stepTimeout = timeout
@@ -87,6 +86,7 @@ struct RunCommand: ParsableCommand {
             options.inputs[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
         }
         guard parallel >= 1, threads >= 1 else { throw ValidationError("--parallel and --threads must be at least 1") }
+        guard timeout > 0 else { throw ValidationError("--timeout is the seconds a step may run: more than 0") }
         BLAS.setThreads(threads)
         ContainerCleanup.removeContainersOnSignals()
         let runner = try LocalRunner(home: home, defaultModel: DefaultModel.folder) { Console.error($0) }
@@ -113,22 +113,13 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    private func defaultWorkflow(in home: String) throws -> String {
-        let folder = home + "/.gradient/workflows"
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
-            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+    private func defaultWorkflow(in checkout: String) throws -> String {
+        let files = Checkout.workflows(in: checkout)
         guard files.count == 1 else {
-            throw ValidationError(files.isEmpty ? "no workflow in \(folder); name one" : "several workflows in \(folder) (\(files.joined(separator: ", "))); name one")
+            let folder = checkout + "/.gradient/workflows"
+            throw ValidationError(files.isEmpty ? "no workflow in \(folder); name one"
+                                                : "several workflows in \(folder) (\(files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))); name one")
         }
-        return "\(folder)/\(files[0])"
-    }
-
-    private func enclosingCheckout(of file: String) -> String? {
-        var folder = URL(fileURLWithPath: file).deletingLastPathComponent()
-        while folder.path != "/" {
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(".git").path) { return folder.path }
-            folder.deleteLastPathComponent()
-        }
-        return nil
+        return files[0]
     }
 }

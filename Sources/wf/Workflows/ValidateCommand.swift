@@ -35,6 +35,13 @@ struct ValidateCommand: ParsableCommand {
                     return []
                 }
                 if !problems.isEmpty { throw WorkflowErrors(errors: problems) }
+                // The settings files a run will read, read the same way.
+                let settingsProblems = TextGenerationConfig.problems(in: spec, checkout: MigrationNote.checkout(of: file))
+                if !settingsProblems.isEmpty {
+                    for problem in settingsProblems { print("\(file): \(problem)") }
+                    failed = true
+                    continue
+                }
                 let order = WorkflowValidator.layers(of: spec).map { $0.joined(separator: " + ") }.joined(separator: " → ")
                 print("ok \(file): \(Format.count(spec.jobs.count, "job")): \(order)")
                 MigrationNote.print(spec: spec, text: text, file: file)
@@ -47,10 +54,9 @@ struct ValidateCommand: ParsableCommand {
     }
 
     private func defaultFiles() throws -> [String] {
-        let folder = store.resolvedHome + "/.gradient/workflows"
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        let files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map { "\(folder)/\($0)" }
-        guard !files.isEmpty else { throw ValidationError("no workflow files in \(folder); name the files to check") }
+        let checkout = Checkout.current(or: store.resolvedHome)
+        let files = Checkout.workflows(in: checkout)
+        guard !files.isEmpty else { throw ValidationError("no workflow files in \(checkout)/.gradient/workflows; name the files to check") }
         return files
     }
 }

@@ -55,7 +55,9 @@ public final class LocalRunner {
             registryConfig = folder
         }
         defer { if let registryConfig { try? FileManager.default.removeItem(atPath: registryConfig) } }
-        let executors = runsContainers ? try ExecutorSelection(options.runtime, pull: options.pull, sandbox: options.sandbox,
+        // A container runtime is looked for (a `podman info`, ~0.1 s) only when a step names an image.
+        let namesImages = plan.jobs.contains { $0.settings.image != nil }
+        let executors = runsContainers ? try ExecutorSelection(namesImages || options.runtime != .auto ? options.runtime : .bwrap, pull: options.pull, sandbox: options.sandbox,
                                                                registryConfig: registryConfig) : nil
         log("\(runID): \(plan.workflow) at \(plan.commit.map { String($0.prefix(12)) } ?? "an uncommitted checkout")")
 

@@ -198,6 +198,56 @@ struct ContainerTests {
         #expect(try Podman.containers(label: "wf.pid=\(pid)").isEmpty, "the next run did not remove the orphan")
     }
 
+    /// `container@v1` as Kubernetes runs a container: `command` replaces the entry point (one
+    /// word is a program, a line with spaces a shell command), `args` the `CMD`. A step that
+    /// writes nothing into its dataset output fails rather than commit an empty version.
+    @Test func containerCommandAndArgsFollowKubernetes() throws {
+        let repo = try WorkflowRepository(in: scratch, workflow: """
+            jobs:
+              program:
+                outputs:
+                  out: {type: dataset, with: {ref: program}}
+                uses: container@v1
+                with:
+                  image: localhost/wf-test/busybox:1
+                  command: sh
+                  args: ["-c", "echo program > /outputs/out/a.txt"]
+              line:
+                outputs:
+                  out: {type: dataset, with: {ref: line}}
+                uses: container@v1
+                with:
+                  image: localhost/wf-test/busybox:1
+                  command: echo line > /outputs/out/b.txt
+              list:
+                outputs:
+                  out: {type: dataset, with: {ref: list}}
+                uses: container@v1
+                with:
+                  image: localhost/wf-test/busybox:1
+                  command: ["sh", "-c"]
+                  args: ["echo list > /outputs/out/c.txt"]
+            """)
+        let home = scratch("home")
+        let result = try WFBinary.run(["run", repo.workflowFile, "--runtime", "podman", "--home", home])
+        #expect(result.status == 0, "\(result.stderr)")
+        for (dataset, file, text) in [("program", "a.txt", "program"), ("line", "b.txt", "line"), ("list", "c.txt", "list")] {
+            #expect(try WFBinary.run(["datasets", "cat", dataset, file, "--home", home]).stdout == text + "\n")
+        }
+        try repo.write(workflow: """
+            jobs:
+              nothing:
+                outputs:
+                  out: {type: dataset, with: {ref: nothing}}
+                uses: container@v1
+                with:
+                  image: localhost/wf-test/busybox:1
+                  args: ["true"]
+            """)
+        let empty = try WFBinary.run(["run", repo.workflowFile, "--runtime", "podman", "--home", home])
+        #expect(empty.status != 0 && empty.stderr.contains("dataset output out is empty: the step wrote nothing to /outputs/out"), "\(empty.stderr)")
+    }
+
     /// Each mistake is one line that says what to do, a non-zero exit, and nothing committed.
     @Test func badImagesAndMissingRuntimesFailClearly() throws {
         let repo = try WorkflowRepository(in: scratch, workflow: """

@@ -117,6 +117,8 @@ import TestSupport
         #expect(mapped.status == 0, "\(mapped.stderr)")
         let show = try WFBinary.run(["datasets", "show", "demo-dataset", "--home", home]).stdout
         #expect(show.contains("model from gpt2 = \(Fixtures.path("models/tiny")) (--model)"), "\(show)")
+        // The migration is not committed: provenance says the content is not the commit's alone.
+        #expect(show.contains("with uncommitted changes"), "\(show)")
     }
 
     /// Each mistake in a script config: one line naming the file, line and name, nothing committed.
@@ -139,6 +141,9 @@ import TestSupport
             #expect(result.status != 0, "\(new)")
             let line = result.stderr.split(separator: "\n").first { $0.contains("nlp_text_generation.py") } ?? ""
             #expect(line.contains(named), "\(new): \(result.stderr)")
+            // wf validate reads the script as the run does, and finds the same problem.
+            let validated = try WFBinary.run(["validate"], in: work)
+            #expect(validated.status != 0 && validated.stdout.contains(named), "\(new): \(validated.stdout)")
         }
         #expect(!(try WFBinary.run(["datasets", "ls", "--home", home]).stdout.contains("demo-dataset")))
     }

@@ -59,6 +59,7 @@ public final class LocalRunner {
         let namesImages = plan.jobs.contains { $0.settings.image != nil }
         let executors = runsContainers ? try ExecutorSelection(namesImages || options.runtime != .auto ? options.runtime : .bwrap, pull: options.pull, sandbox: options.sandbox,
                                                                registryConfig: registryConfig) : nil
+        defer { executors?.finish() }
         log("\(runID): \(plan.workflow) at \(plan.commit.map { String($0.prefix(12)) } ?? "an uncommitted checkout")")
 
         var record = RunRecord(id: runID, workflow: plan.workflow, repository: plan.repository, commit: plan.commit, trigger: plan.trigger,

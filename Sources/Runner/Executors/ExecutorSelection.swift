@@ -11,6 +11,11 @@ struct ExecutorSelection: Sendable {
     private let note: String?
     private let noteTaken = Once()
     let choice: RuntimeChoice
+    /// The sweep of orphaned containers, which runs beside the run's first steps.
+    private let sweep = DispatchGroup()
+
+    /// Waits for the sweep (call when the run ends, so the process does not cut it off).
+    func finish() { sweep.wait() }
 
     /// - Throws: `RunError.badInput` when the runtime asked for by name cannot run containers.
     /// `registryConfig`: a folder holding the registry credentials (`config.json`) for pulls.
@@ -23,15 +28,15 @@ struct ExecutorSelection: Sendable {
             note = nil
         case .podman, .docker:
             let kind: ContainerRuntime.Kind = choice == .podman ? .podman : .docker
-            guard let runtime = ContainerRuntime.find(kind) else {
+            guard let runtime = ContainerRuntime.find(kind, verify: false) else {
                 throw RunError.badInput(name: "--runtime \(choice.rawValue)", detail: ContainerRuntime.absence(kind))
             }
-            ContainerExecutor.removeOrphans(runtime)
+            ContainerExecutor.removeOrphansSoon(runtime, group: sweep)
             container = ContainerExecutor(runtime: runtime, pull: pull, registryConfig: registryConfig)
             note = nil
         case .auto:
             let runtime = sandbox ? ContainerRuntime.find(.podman) ?? ContainerRuntime.find(.docker) : nil
-            if let runtime { ContainerExecutor.removeOrphans(runtime) }
+            if let runtime { ContainerExecutor.removeOrphansSoon(runtime, group: sweep) }
             container = runtime.map { ContainerExecutor(runtime: $0, pull: pull, registryConfig: registryConfig) }
             note = runtime == nil && sandbox
                 ? "no container runtime works here (podman, docker): steps run on this machine's system in bubblewrap, and their images are recorded, not run"

@@ -57,6 +57,8 @@ struct ValidateCommand: ParsableCommand {
         let checkout = Checkout.current(or: store.resolvedHome)
         let files = Checkout.workflows(in: checkout)
         guard !files.isEmpty else { throw ValidationError("no workflow files in \(checkout)/.gradient/workflows; name the files to check") }
-        return files
+        // Shown as the user would type them, from here.
+        let here = FileManager.default.currentDirectoryPath + "/"
+        return files.map { $0.hasPrefix(here) ? String($0.dropFirst(here.count)) : $0 }
     }
 }

@@ -43,16 +43,11 @@ public struct ContainerBenchmark {
     public func run(log: (String) -> Void) throws -> Figures {
         let folder = NSTemporaryDirectory() + "wf-bench-container-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let repo = "\(folder)/repo", home = "\(folder)/home"
-        try FileManager.default.createDirectory(atPath: "\(repo)/.gradient/workflows", withIntermediateDirectories: true)
-        try workflow().write(toFile: "\(repo)/.gradient/workflows/bench.yaml", atomically: true, encoding: .utf8)
-        let git = ["git", "-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
-        try ChildProcess.run(git + ["init", "-q", "-b", "main"])
-        try ChildProcess.run(git + ["add", "-A"])
-        try ChildProcess.run(git + ["commit", "-q", "-m", "bench"])
+        let home = "\(folder)/home"
+        let repo = try BenchRepository(at: "\(folder)/repo", workflow: workflow())
         let podman = "podman", bwrap = "bwrap"  // found on PATH by posix_spawnp
 
-        let command = [wf, "run", "\(repo)/.gradient/workflows/bench.yaml", "--home", home, "--pull", "never"]
+        let command = [wf, "run", repo.workflowFile, "--home", home, "--pull", "never"]
         func sorted(_ label: String, _ arguments: [String]) throws -> [Double] {
             log(label)
             try ChildProcess.run(arguments)  // warm-up: page cache, the index, the image's layers

@@ -43,17 +43,12 @@ public struct RunBenchmark {
     public func run(log: (String) -> Void) throws -> Figures {
         let folder = NSTemporaryDirectory() + "wf-bench-run-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let repo = "\(folder)/repo", home = "\(folder)/home"
-        try FileManager.default.createDirectory(atPath: "\(repo)/.gradient/workflows", withIntermediateDirectories: true)
-        try Self.workflow.write(toFile: "\(repo)/.gradient/workflows/bench.yaml", atomically: true, encoding: .utf8)
-        try #"{"prompt": "ROMEO:", "seed": 1}"#.write(toFile: "\(repo)/settings.json", atomically: true, encoding: .utf8)
-        for index in 0..<20 { try String(repeating: "line \(index)\n", count: 50).write(toFile: "\(repo)/file\(index).txt", atomically: true, encoding: .utf8) }
-        let git = ["git", "-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
-        try ChildProcess.run(git + ["init", "-q", "-b", "main"])
-        try ChildProcess.run(git + ["add", "-A"])
-        try ChildProcess.run(git + ["commit", "-q", "-m", "bench"])
+        let home = "\(folder)/home"
+        var files = ["settings.json": #"{"prompt": "ROMEO:", "seed": 1}"#]
+        for index in 0..<20 { files["file\(index).txt"] = String(repeating: "line \(index)\n", count: 50) }
+        let repo = try BenchRepository(at: "\(folder)/repo", workflow: Self.workflow, files: files)
 
-        let command = [wf, "run", "\(repo)/.gradient/workflows/bench.yaml", "--home", home]
+        let command = [wf, "run", repo.workflowFile, "--home", home]
         func median(_ label: String, _ arguments: [String]) throws -> [Double] {
             log(label)
             try ChildProcess.run(arguments)  // warm-up: page cache, first index creation

@@ -75,10 +75,7 @@ struct ContainerTests {
     @Test func anImageIsPulledFromARegistry() throws {
         let registry = try LocalRegistry(scratch("registry"))
         defer { registry.stop() }
-        let image = "127.0.0.1:\(registry.port)/wf-test/busybox:pulled-\(UInt32.random(in: 0...UInt32.max))"
-        #expect(try Shell.run("podman", ["tag", "localhost/wf-test/busybox:1", image]).status == 0)
-        #expect(try Shell.run("podman", ["push", "-q", image]).status == 0)
-        #expect(try Shell.run("podman", ["rmi", image]).status == 0)
+        let image = try registry.holdOnly("wf-test/busybox:pulled-\(UInt32.random(in: 0...UInt32.max))")
         defer { _ = try? Shell.run("podman", ["rmi", image]) }
 
         let repo = try WorkflowRepository(in: scratch, workflow: """
@@ -106,10 +103,7 @@ struct ContainerTests {
     @Test func aPrivateImageIsPulledWithCredentialsFromASecret() throws {
         let registry = try LocalRegistry(scratch("registry"), credentials: "robot:pa55-w0rd")
         defer { registry.stop() }
-        let image = "127.0.0.1:\(registry.port)/private/busybox:\(UInt32.random(in: 0...UInt32.max))"
-        #expect(try Shell.run("podman", ["tag", "localhost/wf-test/busybox:1", image]).status == 0)
-        #expect(try Shell.run("podman", ["push", "-q", "--creds", "robot:pa55-w0rd", image]).status == 0)
-        #expect(try Shell.run("podman", ["rmi", image]).status == 0)
+        let image = try registry.holdOnly("private/busybox:\(UInt32.random(in: 0...UInt32.max))", credentials: "robot:pa55-w0rd")
         defer { _ = try? Shell.run("podman", ["rmi", image]) }
         let repo = try WorkflowRepository(in: scratch, workflow: """
             jobs:
@@ -160,11 +154,7 @@ struct ContainerTests {
         let killed = try WFBinary.start(["run", repo.workflowFile, "--runtime", "podman", "--home", home], stdoutFile: scratch("killed.out"),
                                         stderrFile: scratch("killed.err"))
         let pid = killed.processIdentifier
-        var started = [String]()
-        for _ in 0..<300 where started.isEmpty {
-            started = try Podman.containers(label: "wf.pid=\(pid)")
-            usleep(50_000)
-        }
+        let started = try Podman.containersOnceStarted(by: pid)
         #expect(!started.isEmpty, "the step's container never started: \((try? scratch.read("killed.err")) ?? "")")
         kill(pid, SIGKILL)
         killed.waitUntilExit()
@@ -173,11 +163,7 @@ struct ContainerTests {
         // SIGTERM: wf removes its container before it dies.
         let stopped = try WFBinary.start(["run", repo.workflowFile, "--runtime", "podman", "--home", home], stdoutFile: scratch("stopped.out"),
                                          stderrFile: scratch("stopped.err"))
-        var running = [String]()
-        for _ in 0..<300 where running.isEmpty {
-            running = try Podman.containers(label: "wf.pid=\(stopped.processIdentifier)")
-            usleep(50_000)
-        }
+        let running = try Podman.containersOnceStarted(by: stopped.processIdentifier)
         #expect(!running.isEmpty)
         kill(stopped.processIdentifier, SIGTERM)
         stopped.waitUntilExit()
@@ -288,6 +274,16 @@ enum Podman {
         return ""
     }()
 
+    /// The containers process `pid` started, waiting up to 15 s for the first.
+    static func containersOnceStarted(by pid: Int32) throws -> [String] {
+        var names = [String]()
+        for _ in 0..<300 where names.isEmpty {
+            names = try containers(label: "wf.pid=\(pid)")
+            if names.isEmpty { usleep(50_000) }
+        }
+        return names
+    }
+
     static func containers(label: String) throws -> [String] {
         try Shell.run("podman", ["ps", "--all", "--filter", "label=\(label)", "--format", "{{.Names}}"]).stdout
             .split(separator: "\n").map(String.init).sorted()
@@ -315,6 +311,16 @@ struct LocalRegistry {
     }
 
     func stop() { _ = try? Self.script(["registry", "stop", folder]) }
+
+    /// Pushes the test busybox image here as `name` and removes it from this machine, so only
+    /// the registry has it; returns the full name.
+    func holdOnly(_ name: String, credentials: String? = nil) throws -> String {
+        let image = "127.0.0.1:\(port)/\(name)"
+        #expect(try Shell.run("podman", ["tag", "localhost/wf-test/busybox:1", image]).status == 0)
+        #expect(try Shell.run("podman", ["push", "-q"] + (credentials.map { ["--creds", $0] } ?? []) + [image]).status == 0)
+        #expect(try Shell.run("podman", ["rmi", image]).status == 0)
+        return image
+    }
 
     /// Runs `scripts/containers` with its output in no pipe: the registry it starts would
     /// hold a pipe open for as long as it runs.

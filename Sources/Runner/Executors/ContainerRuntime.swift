@@ -47,12 +47,7 @@ struct ContainerRuntime: Sendable, Equatable {
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        let exited = process.exitSignal()
-        try process.run()
+        let (pipe, exited) = try process.startWithOutput()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         exited.wait()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))

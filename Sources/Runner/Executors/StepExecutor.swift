@@ -72,12 +72,7 @@ enum LoggedProcess {
     /// Runs `process` (its pipes are set here), streams its output into `log`, and waits.
     /// On timeout `onTimeout` runs (it must make the process end), and the result says so.
     static func run(_ process: Process, log: JobLog, timeout: TimeInterval, onTimeout: @escaping @Sendable () -> Void) throws -> (status: Int32, timedOut: Bool) {
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        let exited = process.exitSignal()
-        try process.run()
+        let (pipe, exited) = try process.startWithOutput()
         let timedOut = TimeoutFlag()
         let timer = DispatchSource.makeTimerSource()
         timer.schedule(deadline: .now() + timeout)
@@ -107,6 +102,18 @@ enum LoggedProcess {
 }
 
 extension Process {
+    /// Starts the process with standard output and error into one pipe and no input.
+    /// - Returns: the pipe, and the semaphore its exit signals.
+    func startWithOutput() throws -> (Pipe, DispatchSemaphore) {
+        let pipe = Pipe()
+        standardOutput = pipe
+        standardError = pipe
+        standardInput = FileHandle.nullDevice
+        let exited = exitSignal()
+        try run()
+        return (pipe, exited)
+    }
+
     /// A semaphore signalled when the process exits; call before `run()`. Waiting on it
     /// wakes at once, where Foundation's `waitUntilExit` polls every 50 ms on Linux (which
     /// cost each container step several such naps).

@@ -86,7 +86,10 @@ public enum WorkflowParser {
         guard let entries = reader.mapping(node, ["defaults"]) else { return defaults }
         reader.rejectUnknown(entries, allowed: ["env", "resources"], ["defaults"])
         for entry in entries {
-            if entry.key == "env" { defaults.env = reader.values(entry.value, ["defaults", "env"]) }
+            if entry.key == "env" {
+                defaults.env = reader.values(entry.value, ["defaults", "env"])
+                checkEnvironmentNames(entry.value, ["defaults", "env"], reader: &reader)
+            }
             if entry.key == "resources" { defaults.instanceType = readResources(entry.value, ["defaults", "resources"], reader: &reader) }
         }
         return defaults
@@ -121,6 +124,16 @@ public enum WorkflowParser {
             inputs[entry.key] = WorkflowInput(kind: kind, defaultValue: defaultValue)
         }
         return inputs
+    }
+
+    /// `env:` keys become environment variable names, passed to container runtimes and
+    /// sandboxes by name: only POSIX names (letters, digits, '_', not starting with a digit).
+    static func checkEnvironmentNames(_ node: Node, _ path: [String], reader: inout NodeReader) {
+        for (key, _) in node.mapping.map({ Array($0) }) ?? [] {
+            guard let name = key.scalar?.string else { continue }
+            let valid = !name.isEmpty && !name.first!.isNumber && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+            if !valid { reader.fail(key, path + [name], "environment variable names use letters, digits and '_', and do not start with a digit") }
+        }
     }
 
     /// Job, input and output names become folder names (`/inputs/NAME`, `runs/RUN/JOB`), so
@@ -161,7 +174,9 @@ public enum WorkflowParser {
                     }
                 }
             case "needs": job.needs = reader.strings(entry.value, entryPath) ?? []
-            case "env": job.env = reader.values(entry.value, entryPath)
+            case "env":
+                job.env = reader.values(entry.value, entryPath)
+                checkEnvironmentNames(entry.value, entryPath, reader: &reader)
             case "resources": job.instanceType = readResources(entry.value, entryPath, reader: &reader)
             case "inputs":
                 for input in reader.mapping(entry.value, entryPath) ?? [] {

@@ -168,3 +168,16 @@ final class KeyRecorder: Decoder, @unchecked Sendable {
         func superDecoder(forKey key: Key) throws -> Decoder { recorder }
     }
 }
+
+/// A workflow's `image:` reaches a container runtime's command line only as an image.
+struct ImageReferenceTests {
+    @Test func realReferencesPassAndAnythingElseIsRefused() throws {
+        for image in ["python:3.11", "paperspace/transformers-gpu:0.4.0", "localhost/wf-test/busybox:1", "127.0.0.1:5000/wf-test/busybox:pulled-1",
+                      "ghcr.io/org/app@sha256:" + String(repeating: "a", count: 64), "registry.example.com:443/a/b/c:v1.2_3"] {
+            #expect(throws: Never.self) { try ImageReference.check(image) }
+        }
+        for image in ["", "--privileged", "-v=/:/host", "Not A Valid//Image::name", "python:3 11", "UPPER/case", "a/b:c:d", "a@sha256:xyz", "a/", "/a"] {
+            #expect(throws: WithDecoder.Problem.self, "\(image)") { try ImageReference.check(image) }
+        }
+    }
+}

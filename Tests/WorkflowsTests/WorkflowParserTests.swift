@@ -73,6 +73,20 @@ import Testing
         #expect(found.allSatisfy { $0.message.contains("use letters, digits, '-' and '_'") })
     }
 
+    /// `env:` names reach sandboxes and container runtimes by name: POSIX names only.
+    @Test func environmentNamesArePOSIXNames() {
+        let found = errors("""
+            defaults:
+              env: {"-v": x, GOOD_1: y}
+            jobs:
+              a:
+                env: {"9lives": x, "A=B": y, _ok: z}
+                uses: script@v1
+                with: {script: "true"}
+            """)
+        #expect(found.map(\.keyPath).sorted() == ["defaults.env.-v", "jobs.a.env.9lives", "jobs.a.env.A=B"], "\(found)")
+    }
+
     @Test func parsesTheSeedWorkflow() throws {
         let spec = try WorkflowParser.parse(Self.seed, file: "nlp.yaml")
         #expect(spec.trigger == Trigger(branches: ["main"], ignoredBranches: [], tags: []))

@@ -27,8 +27,14 @@ public enum StepSettings: Codable, Sendable, Equatable {
             let decoder = WithDecoder(values: job.with)
             switch job.action {
             case .gitCheckout: return .gitCheckout(try GitCheckoutSettings(from: decoder))
-            case .script: return .script(try ScriptSettings(from: decoder))
-            case .container: return .container(try ContainerSettings(from: decoder))
+            case .script:
+                let settings = try ScriptSettings(from: decoder)
+                try settings.image.map(ImageReference.check)
+                return .script(settings)
+            case .container:
+                let settings = try ContainerSettings(from: decoder)
+                try ImageReference.check(settings.image)
+                return .container(settings)
             case .createModel: return .createModel(try CreateModelSettings(from: decoder))
             case .s3Download: return .s3Download(try S3DownloadSettings(from: decoder))
             case .textGeneration:
@@ -50,6 +56,49 @@ public enum StepSettings: Codable, Sendable, Equatable {
         case .script(let settings): return settings.image
         case .container(let settings): return settings.image
         default: return nil
+        }
+    }
+}
+
+/// An image reference as Docker and Podman read it: `[HOST[:PORT]/]PATH[:TAG][@DIGEST]`,
+/// lowercase path components. Checked before anything runs, so a workflow's `image:` can
+/// never reach a container runtime's command line as anything but an image.
+enum ImageReference {
+    static func check(_ image: String) throws {
+        func fail(_ why: String) -> WithDecoder.Problem {
+            WithDecoder.Problem(key: "image", message: "\(image.debugDescription) is not an image reference (\(why)); write it as [HOST[:PORT]/]NAME[:TAG][@sha256:DIGEST], e.g. python:3.11")
+        }
+        guard !image.isEmpty, image.utf8.count <= 512 else { throw fail("empty or too long") }
+        guard image.first!.isASCII, image.first!.isLetter || image.first!.isNumber else { throw fail("it must start with a letter or digit") }
+        var rest = Substring(image)
+        if let at = rest.firstIndex(of: "@") {
+            let digest = rest[rest.index(after: at)...]
+            guard digest.hasPrefix("sha256:"), digest.dropFirst(7).count == 64, digest.dropFirst(7).allSatisfy(\.isHexDigit) else {
+                throw fail("a digest is sha256: and 64 hex digits")
+            }
+            rest = rest[..<at]
+        }
+        var components = rest.split(separator: "/", omittingEmptySubsequences: false)
+        guard let last = components.popLast(), !last.isEmpty else { throw fail("it has an empty part") }
+        let nameAndTag = last.split(separator: ":", omittingEmptySubsequences: false)
+        guard nameAndTag.count <= 2 else { throw fail("more than one ':' after the last '/'") }
+        if nameAndTag.count == 2 {
+            let tag = nameAndTag[1]
+            guard !tag.isEmpty, tag.count <= 128, tag.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }) else {
+                throw fail("a tag is letters, digits, '_', '.' and '-'")
+            }
+        }
+        // The first of several components may be a registry host with a port.
+        var paths = components.map(String.init) + [String(nameAndTag[0])]
+        if paths.count > 1, let host = paths.first, host.contains(".") || host.contains(":") || host == "localhost" {
+            guard host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]".contains($0)) }) else { throw fail("the registry host is malformed") }
+            paths.removeFirst()
+        }
+        for path in paths {
+            guard !path.isEmpty, path.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || "._-".contains($0)) }),
+                  path.first!.isLetter || path.first!.isNumber else {
+                throw fail("a name part is lowercase letters, digits, '.', '_' and '-'")
+            }
         }
     }
 }

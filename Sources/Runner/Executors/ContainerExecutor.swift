@@ -33,7 +33,7 @@ struct ContainerExecutor: StepExecutor {
                          "--network", request.network ? "bridge" : "none", "--workdir", "/"]
         for (name, path) in request.inputs.sorted(by: { $0.key < $1.key }) { arguments += ["--volume", "\(path):/inputs/\(name):ro"] }
         for (name, path) in request.outputs.sorted(by: { $0.key < $1.key }) { arguments += ["--volume", "\(path):/outputs/\(name):rw"] }
-        for name in request.environment.keys.sorted() { arguments += ["--env", name] }
+        for name in request.environment.keys.sorted() { arguments.append("--env=\(name)") }
         if request.gpus {
             // Podman reaches NVIDIA GPUs through CDI specs; Docker through its --gpus flag and the NVIDIA runtime.
             if runtime.kind == .podman && ContainerExecutor.hasCDIGPUs {

@@ -29,6 +29,9 @@ struct LinksListCommand: ParsableCommand {
                           state.lastError.map { "failing (\(state.failures)): \($0.prefix(60))" } ?? "ok"])
         }
         print(table.render())
+        for state in links {
+            for (id, path) in (state.link.models ?? [:]).sorted(by: { $0.key < $1.key }) { print("\(state.link.name): model \(id) = \(path)") }
+        }
     }
 }
 

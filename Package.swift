@@ -48,8 +48,10 @@ let package = Package(
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         // Git through libgit2: open and inspect repositories, read files at a commit, export trees, mirrors, checkouts.
         .target(name: "GitSource", dependencies: ["CGit2"]),
+        // The safetensors format's header, read and checked as the reference checks it (no dependencies: fuzzed alone).
+        .target(name: "SafeTensors"),
         // GPT-2: tokenizer, safetensors, forward pass with a KV cache, sampling, generation.
-        .target(name: "TextGeneration", dependencies: ["COpenBLAS", "CKernels", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "TextGeneration", dependencies: ["COpenBLAS", "CKernels", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]),
         // GPT-2 training, llm.c style: each layer's forward beside its backward, AdamW, schedules.
         .target(name: "Training", dependencies: ["TextGeneration", "COpenBLAS", "CKernels"]),
         // Streaming matrix kernels for decoding (AVX2/F16C with a portable fallback).
@@ -75,6 +77,7 @@ let package = Package(
         // Temporary folders and the built `wf` binary, shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TextGenerationTests", dependencies: ["TextGeneration", "CKernels", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TextGeneration", "TestSupport"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "TestSupport"]),

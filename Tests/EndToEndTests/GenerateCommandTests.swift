@@ -33,6 +33,20 @@ import TestSupport
         #expect(output.sequences[0].promptIDs + output.sequences[0].generatedIDs == reference.output)
     }
 
+    /// A weights file whose 8-byte header length is 2^63 once crashed wf (exit 132): any
+    /// header is now a one-line error naming the file, exit 1.
+    @Test func aCraftedHeaderLengthIsAnErrorNotACrash() throws {
+        let scratch = Scratch("wf-generate-crafted")
+        let folder = scratch("model")
+        try FileManager.default.copyItem(atPath: model, toPath: folder)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/model.safetensors"))
+        withUnsafeBytes(of: (UInt64(1) << 63).littleEndian) { bytes.replaceSubrange(0..<8, with: $0) }
+        try bytes.write(to: URL(fileURLWithPath: "\(folder)/model.safetensors"))
+        let result = try WFBinary.run(["generate", "--model", folder, "--prompt", "ROMEO:", "--max-new-tokens", "2"])
+        #expect(result.status == 1, "\(result.status): \(result.stderr)")
+        #expect(result.stderr.contains("\(folder)/model.safetensors") && result.stderr.contains("over the format's limit"), "\(result.stderr)")
+    }
+
     @Test func tokenizeAndDecodeRoundTrip() throws {
         let ids = try WFBinary.run(["tokenize", "--model", model, "ROMEO: O"])
         #expect(ids.status == 0)

@@ -33,7 +33,7 @@ import TestSupport
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
         let message = loadError(folder)
-        #expect(message.contains(path) && message.contains("past the end of the file (truncated?)"), "\(message)")
+        #expect(message.contains(path) && message.contains("(truncated, or bytes after the last tensor)"), "\(message)")
         try bytes.prefix(100).write(to: URL(fileURLWithPath: path))
         #expect(loadError(folder).contains("header claims"))
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))
@@ -46,7 +46,19 @@ import TestSupport
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes[9] = UInt8(ascii: "#")
         try bytes.write(to: URL(fileURLWithPath: path))
-        #expect(loadError(folder).contains("header is not a JSON object"))
+        #expect(loadError(folder).contains("header is not valid safetensors JSON"), "\(loadError(folder))")
+    }
+
+    /// The header length is a u64 read from the file: 2^63 and above once trapped (exit 132).
+    @Test func anyHeaderLengthIsAnErrorNotACrash() throws {
+        let folder = try copyOfTiny()
+        let path = "\(folder)/model.safetensors"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        for length: UInt64 in [1 << 63, UInt64.max, 100_000_001, UInt64(bytes.count)] {
+            withUnsafeBytes(of: length.littleEndian) { bytes.replaceSubrange(0..<8, with: $0) }
+            try bytes.write(to: URL(fileURLWithPath: path))
+            #expect(loadError(folder).contains("header claims"), "\(length): \(loadError(folder))")
+        }
     }
 
     @Test func shapesMustMatchTheConfig() throws {

@@ -56,8 +56,10 @@ import TestSupport
     }
 
     @Test(arguments: [
-        (["--top-p", "1.5"], "top-p must be in (0, 1]"),
-        (["--max-new-tokens=-1"], "max new tokens must be 0 or more"),
+        (["--top-p", "1.5"], "top-p must be in [0, 1]"),
+        (["--max-new-tokens=-1"], "max_new_tokens must be greater than 0"),
+        (["--max-new-tokens", "0"], "max_new_tokens must be greater than 0"),
+        (["--max-length", "1"], "but max_length is 1, which counts the prompt"),
         (["--prompt-ids", String(repeating: "5,", count: 129) + "5"], "the model's context is 128"),
         (["--prompt-ids", "5,x"], "is not a token id"),
     ])

@@ -86,11 +86,16 @@ import TestSupport
         #expect(stopped.continuation.contains(stop) && stopped.generatedIDs.count < free.generatedIDs.count)
     }
 
+    /// Each as transformers 5 rules: `GenerationConfig.validate` raises for max_new_tokens ≤ 0
+    /// and for several greedy sequences; `TopPLogitsWarper` for top_p outside [0, 1],
+    /// `TemperatureLogitsWarper` for temperature ≤ 0 (both only when sampling).
     @Test func badSettingsAreRejected() {
         let cases: [((inout GenerationSettings) -> Void, String)] = [
-            ({ $0.topP = 1.5 }, "top-p must be in (0, 1]"),
-            ({ $0.topP = 0 }, "top-p must be in (0, 1]"),
-            ({ $0.maxNewTokens = -1 }, "max new tokens must be 0 or more"),
+            ({ $0.topP = 1.5 }, "top-p must be in [0, 1]"),
+            ({ $0.topP = -0.1 }, "top-p must be in [0, 1]"),
+            ({ $0.maxNewTokens = -1 }, "max_new_tokens must be greater than 0"),
+            ({ $0.maxNewTokens = 0 }, "max_new_tokens must be greater than 0"),
+            ({ $0.doSample = false; $0.numReturnSequences = 2 }, "greedy decoding gives one sequence"),
             ({ $0.maxLength = 0 }, "max length must be at least 1"),
             ({ $0.temperature = 0 }, "temperature must be above 0"),
             ({ $0.numReturnSequences = 0 }, "at least 1"),
@@ -101,6 +106,41 @@ import TestSupport
             change(&settings)
             #expect { try settings.validate() } throws: { "\($0)".contains(message) }
         }
+    }
+
+    /// Under greedy decoding, transformers warns about sampling-only settings and ignores them
+    /// (`GenerationConfig.validate`: "this flag is only used in sample-based generation modes").
+    @Test func samplingSettingsUnderGreedyAreIgnoredWithAWarning() throws {
+        var greedy = GenerationSettings.greedy
+        greedy.maxNewTokens = 8
+        let generator = try LoadedModel.load(Fixtures.path("models/tiny")).generator
+        let plain = try generator.generate(promptIDs: [5, 6, 7], settings: greedy)
+        var odd = greedy
+        odd.temperature = 0
+        odd.topP = 0
+        odd.topK = 3
+        #expect(throws: Never.self) { try odd.validate() }
+        #expect(odd.warnings.count == 1 && odd.warnings[0].contains("temperature 0.0, top_p 0.0, top_k 3 are ignored"), "\(odd.warnings)")
+        #expect(try generator.generate(promptIDs: [5, 6, 7], settings: odd).map(\.generatedIDs) == plain.map(\.generatedIDs))
+        #expect(greedy.warnings.isEmpty)
+        // top_p 0 is allowed when sampling: the warper keeps the most likely token (min_tokens_to_keep 1).
+        var sampled = GenerationSettings()
+        sampled.topP = 0
+        sampled.maxNewTokens = 8
+        #expect(try generator.generate(promptIDs: [5, 6, 7], settings: sampled).map(\.generatedIDs) == plain.map(\.generatedIDs))
+    }
+
+    /// transformers' `_validate_generated_length`: an input as long as `max_length` or longer
+    /// raises ("Input length of input_ids is N, but `max_length` is set to M"); wf once
+    /// returned the prompt with no new token.
+    @Test func aMaxLengthWithinThePromptIsRejected() throws {
+        let generator = try LoadedModel.load(Fixtures.path("models/tiny")).generator
+        var settings = GenerationSettings()
+        settings.maxLength = 3
+        #expect { try generator.generate(promptIDs: [5, 6, 7], settings: settings) }
+            throws: { "\($0)".contains("the prompt is 3 tokens, but max_length is 3") }
+        settings.maxLength = 4
+        #expect(try generator.generate(promptIDs: [5, 6, 7], settings: settings)[0].generatedIDs.count == 1)
     }
 
     @Test func aPromptLongerThanTheContextIsRejected() throws {

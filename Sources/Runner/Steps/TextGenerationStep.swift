@@ -18,6 +18,7 @@ struct TextGenerationStep: Step {
         }
         let config = try TextGenerationConfig.read(settings, with: context)
         let generation = try config.parameters.settings(defaults: config.defaults)
+        for warning in generation.warnings { context.log.line("warning: " + warning) }
         let (modelFolder, modelSource) = try resolveModel(config, context: context)
         let loaded = try LoadedModel.load(modelFolder)
         let prompt = loaded.tokenizer.encode(config.prompt)

@@ -118,6 +118,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let settings = try makeSettings()
+        for warning in settings.warnings { Console.error("warning: " + warning) }
         BLAS.setThreads(threads)
         let loaded = try DownloadProgress.showing { try LoadedModel.load(try model ?? DefaultModel.required(), downloader: HubDownloader(), progress: $0, precision: GPT2Weights.Precision(rawValue: dtype)!) }
         let ids = try promptIDs.map(TokenIDs.parse) ?? loaded.tokenizer.encode(prompt!)

@@ -39,13 +39,13 @@ public struct WebhookServer: Sendable {
             func header(_ name: String) -> String? {
                 request.headers.first { $0.name.canonicalName == name.lowercased() }?.value
             }
-            let event = header(Self.eventHeader(forge)), proof = header(WebhookSignature.header(for: forge))
+            let event = header(Self.eventHeader(forge)), proof = header(WebhookSignature.header(for: forge)), contentType = header("Content-Type")
             let answer = await withCheckedContinuation { continuation in
                 Self.deliveries.async {
                     // A burst of deliveries waits here rather than taking every thread.
                     Self.slots.wait()
                     defer { Self.slots.signal() }
-                    continuation.resume(returning: daemon.deliver(forge: forge, event: event, proof: proof, body: body))
+                    continuation.resume(returning: daemon.deliver(forge: forge, event: event, proof: proof, contentType: contentType, body: body))
                 }
             }
             return Self.json(answer.status, answer.body)

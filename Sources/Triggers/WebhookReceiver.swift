@@ -21,16 +21,23 @@ extension Daemon {
     /// Deliveries larger than this are refused with 413 before they are read to the end.
     public static let webhookBodyLimit = 1 << 20
 
-    /// Handles one delivery: the signature first (401 unless some link's secret signs this
-    /// body), then the payload (400 when malformed), then the event. A push to a linked
+    /// Handles one delivery: its body as the forge sends it (JSON, or a form with the JSON in
+    /// `payload`: `WebhookBody`), the signature (401 unless some link's secret signs the bytes
+    /// the forge signs), then the payload (400 when malformed), then the event. A push to a linked
     /// repository and ref fetches its mirror unless it has the commit, and queues the
     /// workflows that commit's files trigger (202 with what was queued). A push that deletes
     /// a ref runs nothing.
-    public func deliver(forge: WebhookEvent.Forge, event: String?, proof: String?, body: [UInt8]) -> WebhookResponse {
+    public func deliver(forge: WebhookEvent.Forge, event: String?, proof: String?, contentType: String? = nil, body: [UInt8]) -> WebhookResponse {
+        let delivery: WebhookBody
+        do { delivery = try WebhookBody.decode(forge: forge, contentType: contentType, body: body) } catch let error as WebhookBody.Unreadable {
+            return WebhookResponse(status: error.status, body: ["error": error.reason])
+        } catch {
+            return WebhookResponse(status: 400, body: ["error": "\(error)"])
+        }
         let links = ((try? triggers.links()) ?? []).map(\.link)
         let signed = links.filter { link in
             guard let secret = try? link.webhookSecret?.value() else { return false }
-            return WebhookSignature.isValid(forge: forge, proof: proof, body: body, secret: secret)
+            return WebhookSignature.isValid(forge: forge, proof: proof, body: delivery.signed, secret: secret)
         }
         guard !signed.isEmpty else {
             let reason = links.contains { $0.webhookSecret != nil }
@@ -40,7 +47,7 @@ extension Daemon {
             return WebhookResponse(status: 401, body: ["error": reason])
         }
         let parsed: WebhookEvent
-        do { parsed = try WebhookEvent.parse(forge: forge, event: event, body: body) } catch {
+        do { parsed = try WebhookEvent.parse(forge: forge, event: event, body: delivery.payload) } catch {
             return WebhookResponse(status: 400, body: ["error": "\(error)"])
         }
         switch parsed {

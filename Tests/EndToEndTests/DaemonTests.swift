@@ -110,6 +110,14 @@ import Triggers
         #expect(try eventually { try versions(home).first?.provenance.commit == commit }, "\(daemon.log)")
         #expect(try status(home).queue.first?.source == .webhook)
 
+        // GitHub's other content type: the JSON in a form's payload field, the signature over the form as sent.
+        let formCommit = try pushSettings(work, seed: 21)
+        let form = Array(("payload=" + payload(formCommit).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!).utf8)
+        let formReply = try HTTPClient.post(hook, headers: ["X-GitHub-Event": "push", "Content-Type": "application/x-www-form-urlencoded",
+                                                            "X-Hub-Signature-256": WebhookSignature.sign(form, secret: secret, forge: .github)], body: form)
+        #expect(formReply.status == 202 && formReply.body.contains(".gradient/workflows/nlp.yaml"), "\(formReply.body)")
+        #expect(try eventually { try versions(home).first?.provenance.commit == formCommit }, "\(daemon.log)")
+
         // 100 identical deliveries of a new push at once: one run. An older payload shape
         // without clone_url still matches the link.
         let next = try pushSettings(work, seed: 12)
@@ -126,7 +134,7 @@ import Triggers
         let state = try status(home)
         #expect(state.queue.filter { $0.commit == next }.count == 1)
         #expect(state.runs.filter { $0.commit == next }.count == 1)
-        #expect(try versions(home).count == 2)
+        #expect(try versions(home).count == 3)
 
         // Gitea signs like GitHub without the prefix; GitLab sends the secret itself.
         for (forge, headers) in [("gitea", { (body: [UInt8]) in ["X-Gitea-Event": "push", "X-Gitea-Signature": WebhookSignature.sign(body, secret: secret, forge: .gitea)] }),

@@ -58,6 +58,41 @@ import GitSource
         #expect(RepositoryURL.hasCredentials("http://a:b@host/x") && !RepositoryURL.hasCredentials("https://host/x@y"))
     }
 
+    /// `application/x-www-form-urlencoded` deliveries: the JSON in the `payload` field. GitHub
+    /// signs the form body as sent; Gitea signs the JSON before encoding it (its
+    /// `services/webhook/deliver.go`); GitLab sends JSON only.
+    @Test func formDeliveriesAreReadAndCheckedAsEachForgeSignsThem() throws {
+        let json = Array(Self.githubPush.utf8)
+        // Encoded as Go's url.Values.Encode and GitHub do: spaces as '+', everything else outside unreserved as %XX.
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let encoded = Self.githubPush.addingPercentEncoding(withAllowedCharacters: allowed)!.replacingOccurrences(of: "%20", with: "+")
+        let form = Array(("payload=" + encoded).utf8)
+        let secret = "It's a Secret to Everybody"
+
+        let github = try WebhookBody.decode(forge: .github, contentType: "application/x-www-form-urlencoded", body: form)
+        #expect(github.payload == json && github.signed == form)
+        #expect(WebhookSignature.isValid(forge: .github, proof: WebhookSignature.sign(form, secret: secret, forge: .github), body: github.signed, secret: secret))
+        #expect(!WebhookSignature.isValid(forge: .github, proof: WebhookSignature.sign(json, secret: secret, forge: .github), body: github.signed, secret: secret))
+        #expect(try WebhookEvent.parse(forge: .github, event: "push", body: github.payload) == WebhookEvent.parse(forge: .github, event: "push", body: json))
+
+        let gitea = try WebhookBody.decode(forge: .gitea, contentType: "application/x-www-form-urlencoded; charset=utf-8", body: form)
+        #expect(gitea.payload == json && gitea.signed == json)
+        #expect(WebhookSignature.isValid(forge: .gitea, proof: WebhookSignature.sign(json, secret: secret, forge: .gitea), body: gitea.signed, secret: secret))
+
+        // A JSON body labelled a form (curl -d, URLSession) is JSON.
+        #expect(try WebhookBody.decode(forge: .gitlab, contentType: "application/x-www-form-urlencoded", body: json) == WebhookBody(payload: json, signed: json))
+        #expect(throws: WebhookBody.Unreadable(status: 415, reason: "gitlab deliveries are application/json, not application/x-www-form-urlencoded")) {
+            try WebhookBody.decode(forge: .gitlab, contentType: "application/x-www-form-urlencoded", body: form)
+        }
+        #expect(throws: WebhookBody.Unreadable.self) { try WebhookBody.decode(forge: .github, contentType: "application/x-www-form-urlencoded", body: Array("other=1".utf8)) }
+        #expect(throws: WebhookBody.Unreadable.self) { try WebhookBody.decode(forge: .github, contentType: "text/plain", body: json) }
+        // JSON deliveries are signed as sent, by every forge; no content type means JSON.
+        #expect(try WebhookBody.decode(forge: .gitea, contentType: nil, body: json) == WebhookBody(payload: json, signed: json))
+        // Percent-decoding as WHATWG's form parser: '+' is a space, a stray '%' stays itself.
+        #expect(try WebhookBody.formField("payload", in: Array("a=1&payload=x+y%2Bz%zz%4".utf8)) == Array("x y+z%zz%4".utf8))
+    }
+
     @Test func signaturesAreCheckedForEachForge() {
         let body = Array(Self.githubPush.utf8), secret = "It's a Secret to Everybody"
         for forge in WebhookEvent.Forge.allCases {

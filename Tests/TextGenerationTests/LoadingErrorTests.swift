@@ -61,6 +61,39 @@ import TestSupport
         }
     }
 
+    /// Numbers in config.json, vocab.json and tokenizer.json size arrays and products: each is
+    /// checked before use, so a crafted value is an error naming the file and key, never a trap.
+    @Test func everyNumberInTheModelFilesIsCheckedBeforeUse() throws {
+        let folder = try copyOfTiny()
+        let configPath = "\(folder)/config.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: configPath))
+        for (key, value, expected) in [("n_embd", "4611686018427387904", "n_embd is 4611686018427387904, over wf's limit"),
+                                       ("n_layer", "100000", "n_layer is 100000, over wf's limit"),
+                                       ("n_positions", "1099511627776", "n_positions is 1099511627776"),
+                                       ("n_head", "0", "n_embd must be a positive multiple of n_head"),
+                                       ("vocab_size", "-3", "sizes positive")] {
+            var config = try JSONSerialization.jsonObject(with: original) as! [String: Any]
+            config[key] = try JSONSerialization.jsonObject(with: Data(value.utf8), options: .fragmentsAllowed)
+            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
+            #expect(loadError(folder).contains(expected), "\(key)=\(value): \(loadError(folder))")
+        }
+        try original.write(to: URL(fileURLWithPath: configPath))
+
+        // The tiny model reads its tokenizer from tokenizer.json; its ids are checked the same way.
+        let tokenizerPath = "\(folder)/tokenizer.json"
+        let tokenizer = try String(contentsOfFile: tokenizerPath, encoding: .utf8)
+        var object = try JSONSerialization.jsonObject(with: Data(tokenizer.utf8)) as! [String: Any]
+        var added = (object["added_tokens"] as? [[String: Any]]) ?? []
+        added.append(["id": -5, "content": "<|evil|>", "special": true])
+        object["added_tokens"] = added
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: tokenizerPath))
+        #expect(loadError(folder).contains("has id -5, outside 0..<10000000"), "\(loadError(folder))")
+        added[added.count - 1]["id"] = 1 << 62
+        object["added_tokens"] = added
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: tokenizerPath))
+        #expect(loadError(folder).contains("outside 0..<10000000"), "\(loadError(folder))")
+    }
+
     @Test func shapesMustMatchTheConfig() throws {
         let folder = try copyOfTiny()
         let configPath = "\(folder)/config.json"

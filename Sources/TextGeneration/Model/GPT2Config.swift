@@ -33,7 +33,7 @@ public struct GPT2Config: Sendable, Equatable, Codable {
         self.embedding = embedding
         self.positions = positions
         self.vocabulary = vocabulary
-        self.inner = inner ?? 4 * embedding
+        self.inner = inner ?? embedding.multipliedReportingOverflow(by: 4).partialValue
         self.layerNormEpsilon = layerNormEpsilon
         self.activation = activation
         self.tiedEmbeddings = tiedEmbeddings
@@ -81,6 +81,13 @@ public struct GPT2Config: Sendable, Equatable, Codable {
             tiedEmbeddings: object["tie_word_embeddings"] as? Bool ?? true,
             scaleAttentionByInverseLayerIndex: object["scale_attn_by_inverse_layer_idx"] as? Bool ?? false,
             endOfTextID: object["eos_token_id"] as? Int)
+        // Every product of these sizes (weight shapes, caches) must fit an Int: bounds far above
+        // any GPT-2 (the largest has 48 layers, 1,600 wide, 1,024 positions, 50,257 tokens).
+        for (key, value, limit) in [("n_layer", config.layers, 1024), ("n_head", config.heads, 1024), ("n_embd", config.embedding, 1 << 16),
+                                    ("n_positions", config.positions, 1 << 20), ("vocab_size", config.vocabulary, 10_000_000),
+                                    ("n_inner", config.inner, 1 << 18)] where value > limit {
+            throw ModelError.invalidConfig(file: path, detail: "\(key) is \(value), over wf's limit of \(limit)")
+        }
         guard config.layers > 0, config.heads > 0, config.embedding > 0, config.embedding % config.heads == 0,
               config.positions > 0, config.vocabulary > 0, config.inner > 0 else {
             throw ModelError.invalidConfig(file: path, detail: "n_embd must be a positive multiple of n_head, and sizes positive")

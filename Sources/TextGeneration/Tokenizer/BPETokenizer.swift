@@ -25,13 +25,17 @@ public final class BPETokenizer: @unchecked Sendable {
 
     /// `vocabulary` maps token strings (in the byte-to-unicode spelling) to ids; `mergeList`
     /// is merges.txt's pairs in rank order; `special` lists added tokens such as `<|endoftext|>`.
+    /// Token ids at or above this are refused: no real vocabulary comes near (GPT-2's has 50,257).
+    static let idLimit = 10_000_000
+
     public init(vocabulary: [String: Int], mergeList: [(String, String)], special: [String: Int], source: String) throws {
-        guard let maxID = vocabulary.values.max(), maxID < 10_000_000 else {
-            throw TokenizerError.invalid(file: source, detail: "the vocabulary is empty")
+        // Ids index arrays: each is checked before use (a file may hold any number).
+        guard let maxID = vocabulary.values.max() else { throw TokenizerError.invalid(file: source, detail: "the vocabulary is empty") }
+        for (token, id) in Array(vocabulary) + Array(special) where !(0..<Self.idLimit).contains(id) {
+            throw TokenizerError.invalid(file: source, detail: "token \(token.prefix(40).debugDescription) has id \(id), outside 0..<\(Self.idLimit)")
         }
         var bytesForID = [[UInt8]](repeating: [], count: max(maxID, special.values.max() ?? 0) + 1)
         for (token, id) in vocabulary {
-            guard id >= 0 else { throw TokenizerError.invalid(file: source, detail: "token \(token) has a negative id") }
             bytesForID[id] = ByteUnicodeMap.bytes(of: token) ?? Array(token.utf8)
         }
         for (token, id) in special { bytesForID[id] = Array(token.utf8) }

@@ -58,6 +58,33 @@ struct SettingsTests {
         #expect(trainSettings.epochs == 2 && trainSettings.learningRate == 3e-4)
     }
 
+    /// What a step would find wrong at run time and the file already decides is found when
+    /// the workflow is read (`wf validate` once said ok to a create-model@v1 job with no input).
+    @Test func jobsShapedWrongForTheirActionAreRefusedBeforeRunning() throws {
+        func problem(_ yaml: String) -> String {
+            do { _ = try StepSettings.decode(try job(yaml), file: "w.yaml"); return "ok" } catch { return "\(error)" }
+        }
+        #expect(problem("""
+                outputs: {id: {type: string}}
+                uses: create-model@v1
+                with: {name: m, type: Custom}
+            """).contains("jobs.gen.inputs: create-model@v1 takes one input, the model folder"))
+        #expect(problem("""
+                outputs: {v: {type: volume}}
+                uses: text-generation@v1
+                with: {prompt: x}
+            """).contains("jobs.gen.outputs: text-generation@v1 needs a dataset output"))
+        #expect(problem("""
+                outputs: {a: {type: volume}, b: {type: volume}}
+                uses: git-checkout@v1
+            """).contains("writes into one dataset or volume output; this job has a, b"))
+        #expect(problem("""
+                outputs: {m: {type: dataset, with: {ref: m}}}
+                uses: train@v1
+                with: {epochs: 1}
+            """).contains("train@v1 needs with: data"))
+    }
+
     /// Every key the parser allows is one the schema reads, and the other way round.
     @Test func theSchemasCoverTheKeysTheParserAllows() throws {
         let decoder = KeyRecorder()

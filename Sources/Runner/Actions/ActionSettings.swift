@@ -19,10 +19,16 @@ public enum StepSettings: Codable, Sendable, Equatable {
     case textGeneration(TextGenerationSettings)
     case train(TrainSettings)
 
-    /// Decodes `job.with` into its action's settings.
+    /// Decodes `job.with` into its action's settings, and checks the job's inputs and outputs
+    /// as its step will need them (every rule a step would check at run time that the file
+    /// already decides).
     ///
-    /// - Throws: `WorkflowErrors` with one `FILE:LINE:COLUMN: jobs.JOB.with.KEY: message`.
+    /// - Throws: `WorkflowErrors` with one `FILE:LINE:COLUMN: jobs.JOB.KEY: message`.
     public static func decode(_ job: Job, file: String) throws -> StepSettings {
+        if let problem = shapeProblem(job) {
+            throw WorkflowErrors(errors: [WorkflowError(file: file, line: job.line, column: job.column, keyPath: "jobs.\(job.name).\(problem.key)",
+                                                        message: problem.message)])
+        }
         do {
             let decoder = WithDecoder(values: job.with)
             switch job.action {
@@ -48,6 +54,37 @@ public enum StepSettings: Codable, Sendable, Equatable {
             let keyPath = "jobs.\(job.name).with" + (problem.key.isEmpty ? "" : ".\(problem.key)")
             throw WorkflowErrors(errors: [WorkflowError(file: file, line: location.line, column: location.column, keyPath: keyPath, message: problem.message)])
         }
+    }
+
+    /// What an action needs of its job's inputs and outputs.
+    static func shapeProblem(_ job: Job) -> (key: String, message: String)? {
+        let action = job.action.rawValue
+        func outputs(_ kinds: Set<String>) -> [String] {
+            job.outputs.filter { name, output in
+                switch output {
+                case .dataset: return kinds.contains("dataset")
+                case .volume: return kinds.contains("volume")
+                case .string: return kinds.contains("string")
+                }
+            }.keys.sorted()
+        }
+        switch job.action {
+        case .createModel:
+            if job.inputs.count != 1 {
+                return ("inputs", "\(action) takes one input, the model folder (such as a train@v1 output); this job has \(job.inputs.count)")
+            }
+        case .textGeneration:
+            if outputs(["dataset"]).isEmpty { return ("outputs", "\(action) needs a dataset output for outputs.txt and outputs.json") }
+        case .train, .gitCheckout:
+            let folders = outputs(["dataset", "volume"])
+            if folders.count != 1 {
+                return ("outputs", "\(action) writes into one dataset or volume output; this job has \(folders.isEmpty ? "none" : folders.joined(separator: ", "))")
+            }
+            if job.action == .train && job.with["data"] == nil { return ("with", "train@v1 needs with: data: INPUT/PATH, the text file to train on") }
+        default:
+            break
+        }
+        return nil
     }
 
     /// The image a script or container step names, if any.

@@ -14,6 +14,8 @@ public struct GenerationBenchmark {
         public var batch = 5
         public var workDirectory: String
         public var pytorchScript: String?
+        /// Why the reference does not run, when `pytorchScript` is nil.
+        public var pytorchSkipped: String?
         public var precision = GPT2Weights.Precision.asStored
         /// A folder with GPT-2's vocab.json and merges.txt, copied into the model so that the
         /// load figure includes reading a real 50,257-token tokenizer.
@@ -105,7 +107,7 @@ public struct GenerationBenchmark {
             log("PyTorch on the same folder")
             do { pytorch = try runPyTorch(script: script, folder: folder) } catch { note = "\(error)" }
         } else {
-            note = "not run (--no-pytorch)"
+            note = settings.pytorchSkipped ?? "not run"
         }
         return Result(wf: wf, pytorch: pytorch, pytorchNote: note, weightBytes: weightBytes, memoryReadGBPerSecond: bandwidth,
                       bandwidthBoundTokensPerSecond: bandwidth * 1e9 / Double(weightBytes),

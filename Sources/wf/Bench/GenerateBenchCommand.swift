@@ -31,6 +31,9 @@ struct GenerateBenchCommand: ParsableCommand {
     @Flag(help: "Skip the PyTorch reference.")
     var noPytorch = false
 
+    @Option(help: ArgumentHelp("The PyTorch reference script (default: scripts/bench_generate_pytorch.py of this checkout).", valueName: "path"))
+    var pytorchScript: String?
+
     @Option(help: "Folder for the model (deleted afterwards).")
     var work: String = (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/wf-bench-generate"
 
@@ -51,10 +54,9 @@ struct GenerateBenchCommand: ParsableCommand {
         guard let precision = GPT2Weights.Precision(rawValue: dtype) else { throw ValidationError("--dtype is f32 or f16") }
         settings.precision = precision
         let checkout = CommandLine.checkoutRoot
-        let script = checkout.appendingPathComponent("scripts/bench_generate_pytorch.py").path
         let tokenizer = checkout.appendingPathComponent("../shared/gpt2-tokenizer").standardized.path
         if shape == "gpt2" && FileManager.default.fileExists(atPath: tokenizer + "/vocab.json") { settings.tokenizerFolder = tokenizer }
-        settings.pytorchScript = noPytorch ? nil : FileManager.default.fileExists(atPath: script) ? script : nil
+        (settings.pytorchScript, settings.pytorchSkipped) = ReferenceScript.find("bench_generate_pytorch.py", given: pytorchScript, skip: noPytorch)
         try? FileManager.default.removeItem(atPath: work)
         defer { try? FileManager.default.removeItem(atPath: work) }
         let result = try GenerationBenchmark(settings: settings).run { FileHandle.standardError.write(Data(("bench: " + $0 + "\n").utf8)) }

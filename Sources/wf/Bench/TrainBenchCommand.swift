@@ -22,6 +22,9 @@ struct TrainBenchCommand: ParsableCommand {
     @Flag(help: "Skip the PyTorch reference.")
     var noPytorch = false
 
+    @Option(help: ArgumentHelp("The PyTorch reference script (default: scripts/bench_train_pytorch.py of this checkout).", valueName: "path"))
+    var pytorchScript: String?
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -31,10 +34,9 @@ struct TrainBenchCommand: ParsableCommand {
             TrainingBenchmark.Shape(name: "default (4×192, batch 16, context 128)", config: defaultShape, batch: 16, context: 128, steps: defaultSteps),
             TrainingBenchmark.Shape(name: "GPT-2 124M (batch 4, context 128)", config: .gpt2Small, batch: 4, context: 128, steps: gpt2Steps),
         ]
-        let checkout = CommandLine.checkoutRoot
-        let script = checkout.appendingPathComponent("scripts/bench_train_pytorch.py").path
-        let benchmark = TrainingBenchmark(shapes: shapes, threads: threads,
-                                          pytorchScript: noPytorch || !FileManager.default.fileExists(atPath: script) ? nil : script)
+        let (script, skipped) = ReferenceScript.find("bench_train_pytorch.py", given: pytorchScript, skip: noPytorch)
+        if let skipped { Console.error("PyTorch reference " + skipped) }
+        let benchmark = TrainingBenchmark(shapes: shapes, threads: threads, pytorchScript: script)
         let figures = try benchmark.run { FileHandle.standardError.write(Data(("bench: " + $0 + "\n").utf8)) }
         if json { return try JSONOutput.print(figures) }
         var table = Table(headers: ["SHAPE", "PARAMS", "WF tok/s", "PYTORCH tok/s", "WF/PYTORCH", "WF RSS MB", "PYTORCH RSS MB"],

@@ -165,8 +165,21 @@ public final class Daemon: @unchecked Sendable {
                                 detail: result.versions.map(\.reference).joined(separator: " "))
             log("\(item.link): \(runID) succeeded" + result.versions.map { " → \($0.reference)" }.joined())
         } catch {
+            recordFailureBeforeRun(item, runID: runID, error: error)
             try? triggers.finish(item.id, status: .failed, runID: runID, detail: "\(error)")
             log("\(item.link): \(runID) failed: \(error)")
         }
+    }
+
+    /// A run that failed while being prepared (the export of its commit, the workflow file)
+    /// has no run record yet: it gets one, failed with the reason, so the run id `wf status`
+    /// shows is one `wf runs show` knows.
+    private func recordFailureBeforeRun(_ item: QueueItem, runID: String, error: Error) {
+        guard let store = try? DatasetStore(home: home), (try? store.run(runID)) == nil else { return }
+        let repository = (try? triggers.link(item.link).link.url).map(RepositoryURL.redacted) ?? item.link
+        let record = RunRecord(id: runID, workflow: item.workflow, repository: repository, commit: item.commit,
+                               trigger: "\(item.source.rawValue) \(item.link) \(item.ref)", pid: getpid())
+        try? store.recordRunStarted(record)
+        try? store.recordRunFinished(runID, status: .failed, summary: "preparing the run failed: \(error)")
     }
 }

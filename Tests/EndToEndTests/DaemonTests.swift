@@ -296,4 +296,34 @@ import Triggers
         #expect(!(try WFBinary.run(["datasets", "ls", "--json", "--home", home]).stdout.contains("peeked")))
         daemon.stop()
     }
+
+    /// A pushed commit with a submodule runs (its files exported, the gitlink skipped: it once
+    /// failed with "cannot get submodules without a working tree"), and a run that fails while
+    /// being prepared has a run record saying why (`wf status` once named a run `wf runs show`
+    /// did not know).
+    @Test func submodulesAreSkippedAndEveryFailedRunIsRecorded() throws {
+        let (work, remote) = try makeRemote()
+        let inner = scratch("inner")
+        _ = try Shell.run("git", ["init", "-q", "-b", "main", inner])
+        _ = try Shell.run("git", ["-C", inner, "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-q", "--allow-empty", "-m", "inner"])
+        try work.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", inner, "vendor/inner")
+        let home = scratch("home")
+        #expect(try WFBinary.run(["link", remote, "--poll", "0", "--home", home]).status == 0)
+        let withSubmodule = try pushSettings(work, seed: 31)
+        #expect(try WFBinary.run(["trigger", "remote", "--home", home]).status == 0)
+        let daemon = try DaemonProcess(home: home, scratch: scratch)
+        #expect(try eventually { try versions(home).first?.provenance.commit == withSubmodule }, "\(daemon.log)")
+
+        // A with: value of the wrong type is found when the run is planned, after it was queued.
+        try work.write(workflow: RunCommandTests.workflow.replacingOccurrences(of: "settings: repo/settings.json", with: "settings: repo/settings.json\n      top_k: forty"))
+        try work.git("commit", "-q", "-am", "a bad top_k")
+        try work.git("push", "-q", "origin", "main")
+        #expect(try WFBinary.run(["trigger", "remote", "--home", home]).status == 0)
+        #expect(try eventually { try status(home).queue.contains { $0.status == .failed } }, "\(daemon.log)")
+        let failed = try #require(try status(home).queue.first { $0.status == .failed })
+        let runID = try #require(failed.runID)
+        let shown = try WFBinary.run(["runs", "show", runID, "--home", home])
+        #expect(shown.status == 0 && shown.stdout.contains("failed") && shown.stdout.contains("top_k: expected a whole number, not forty"), "\(shown.stdout)\(shown.stderr)")
+        daemon.stop()
+    }
 }

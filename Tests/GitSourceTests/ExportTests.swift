@@ -43,6 +43,28 @@ struct ExportTests {
         #expect(!FileManager.default.fileExists(atPath: fixture("mirror.git/index")))
     }
 
+    /// A commit with a submodule (or a stray gitlink) exports its files without it: a bare
+    /// mirror has no work tree to check submodules out into (libgit2 once failed with
+    /// "cannot get submodules without a working tree").
+    @Test func skipsSubmodulesAndStrayGitlinks() throws {
+        let fixture = GitFixture()
+        try fixture.makeRepository()
+        try fixture.git("", "init", "-q", "-b", "main", fixture("inner"))
+        try fixture.git("inner", "-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-q", "--allow-empty", "-m", "inner")
+        try fixture.git("repo", "-c", "protocol.file.allow=always", "submodule", "add", "-q", fixture("inner"), "vendor/inner")
+        let innerCommit = try fixture.git("inner", "rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+        try fixture.git("repo", "update-index", "--add", "--cacheinfo", "160000,\(innerCommit),stray")
+        try fixture.scratch.write("repo/a.txt", "a")
+        try fixture.git("repo", "add", "a.txt")
+        try fixture.git("repo", "commit", "-q", "-m", "a submodule and a stray gitlink")
+        let commit = try fixture.git("repo", "rev-parse", "HEAD")
+        #expect(try fixture.git("repo", "ls-tree", "-r", commit).contains("160000 commit \(innerCommit)\tstray"))
+        try fixture.git("", "clone", "-q", "--mirror", fixture("repo"), fixture("mirror.git"))
+        try FileManager.default.createDirectory(atPath: fixture("out"), withIntermediateDirectories: true)
+        try GitRepository.open(fixture("mirror.git")).export(commit: commit, to: fixture("out"))
+        #expect(fixture.scratch.files(under: "out") == [".gitmodules", "a.txt"])
+    }
+
     @Test func refusesAFolderThatIsNotEmptyOrMissing() throws {
         let fixture = GitFixture()
         try fixture.makeRepository()

@@ -49,17 +49,8 @@ public enum WorkflowValidator {
                 }
             }
         }
-        var writers = [String: String]()
-        for job in spec.jobs {
-            for (outputName, output) in job.outputs.sorted(by: { $0.key < $1.key }) {
-                guard case .dataset(let ref) = output else { continue }
-                let dataset = String(ref.split(separator: ":").first ?? "")
-                if let other = writers[dataset], other != job.name {
-                    fail(["jobs", job.name, "outputs", outputName], "job \(other) also writes dataset \(dataset); give each output its own dataset")
-                }
-                writers[dataset] = job.name
-            }
-        }
+        // Several outputs may write one dataset (experiments adding to one results dataset): each
+        // becomes its own version, committed in the workflow's job order, a job's outputs by name.
         if let cycle = findCycle(spec) {
             fail(["jobs", cycle[0], "needs"], "the jobs need each other in a cycle: \(cycle.joined(separator: " → "))")
         }

@@ -132,6 +132,33 @@ import TestSupport
         #expect(history.components(separatedBy: "\"sequence\"").count == 2, "a failed run must commit nothing")
     }
 
+    /// Several jobs may write one dataset (experiments adding to one results dataset): a
+    /// version each, committed in the workflow's job order (`wf validate` once refused this).
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func severalJobsMayWriteOneDataset() throws {
+        let workflow = """
+            jobs:
+              second:
+                outputs:
+                  out: {type: dataset, with: {ref: results}}
+                uses: script@v1
+                with: {script: "echo second > /outputs/out/who.txt"}
+              first:
+                outputs:
+                  out: {type: dataset, with: {ref: results}}
+                uses: script@v1
+                with: {script: "echo first > /outputs/out/who.txt"}
+            """
+        let repo = try makeRepository(workflow: workflow)
+        let home = scratch("home")
+        #expect(try WFBinary.run(["validate", repo.workflowFile]).status == 0)
+        let result = try WFBinary.run(["run", repo.workflowFile, "--runtime", "bwrap", "--home", home])
+        #expect(result.status == 0, "\(result.stderr)")
+        // File order: `second` is written first, so `first` is the newest version.
+        #expect(try WFBinary.run(["datasets", "cat", "results~1", "who.txt", "--home", home]).stdout == "second\n")
+        #expect(try WFBinary.run(["datasets", "cat", "results", "who.txt", "--home", home]).stdout == "first\n")
+    }
+
     /// SIGTERM during a step stops the sandboxed script with wf and commits nothing.
     @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
     func aTerminatedRunLeavesNoVersionAndNoStep() throws {

@@ -51,8 +51,12 @@ public enum SourceScanner {
         defer { closedir(dir) }
         var names = [String]()
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            // Names are bytes; a dataset path is UTF-8 text. A name that is not UTF-8 is refused
+            // by its bytes, never repaired into a name that does not exist.
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            guard let name = String(validating: bytes, as: UTF8.self) else {
+                let shown = bytes.map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined()
+                throw DatasetError.unsupportedFile("\(folder)/\(shown)", reason: "its name is not valid UTF-8, and dataset paths are UTF-8 text; rename it (for example with convmv or mv)")
             }
             if name != "." && name != ".." { names.append(name) }
         }

@@ -66,6 +66,22 @@ import TestSupport
         #expect(try wf("datasets", "verify").stdout.hasPrefix("ok:"))
     }
 
+    /// A file whose name is not UTF-8 is refused by its bytes, naming it (it was once reported
+    /// as missing, under a repaired name that does not exist), and nothing is written.
+    @Test func aNameThatIsNotUTF8IsRefusedHonestly() throws {
+        try FileManager.default.createDirectory(atPath: scratch("odd"), withIntermediateDirectories: true)
+        let path = Array(scratch("odd").utf8) + Array("/bad".utf8) + [0xFF] + Array(".txt".utf8)
+        let fd = path.withUnsafeBufferPointer { buffer -> Int32 in
+            var bytes = Array(buffer) + [0]
+            return bytes.withUnsafeMutableBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        }
+        #expect(fd >= 0)
+        close(fd)
+        let result = try wf("datasets", "put", "odd", scratch("odd"))
+        #expect(result.status != 0 && result.stderr.contains("odd/bad\\xFF.txt: its name is not valid UTF-8"), "\(result.stderr)")
+        #expect(!(try wf("datasets", "ls").stdout.contains("odd")))
+    }
+
     @Test func identicalContentGivesTheSameTreeAndAnEmptyDiff() throws {
         try scratch.write("a/x.txt", "same")
         try scratch.write("b/x.txt", "same")

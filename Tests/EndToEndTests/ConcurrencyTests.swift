@@ -8,7 +8,7 @@ import TestSupport
     let scratch = Scratch("wf-concurrency")
 
     func history(_ home: String, _ name: String) throws -> [VersionInfo] {
-        try JSONDecoder().decode([VersionInfo].self, from: Data(
+        try SnakeCaseJSON.decoder.decode([VersionInfo].self, from: Data(
             try WFBinary.run(["datasets", "ls", name, "--json", "--home", home]).stdout.utf8))
     }
 
@@ -21,7 +21,7 @@ import TestSupport
         DispatchQueue.concurrentPerform(iterations: 2) { writer in
             for i in 0..<perWriter {
                 let output = try! WFBinary.run(["datasets", "put", "shared", "\(scratchPath)/w\(writer)/\(i)", "--home", home, "--json"])
-                if output.status == 0, let version = try? JSONDecoder().decode(VersionInfo.self, from: Data(output.stdout.utf8)) {
+                if output.status == 0, let version = try? SnakeCaseJSON.decoder.decode(VersionInfo.self, from: Data(output.stdout.utf8)) {
                     reported.append(version.id)
                 } else {
                     reported.fail("\(output.stderr)")
@@ -53,7 +53,7 @@ import TestSupport
             if worker == 0 {
                 for i in 0..<commits {
                     let output = try! WFBinary.run(["datasets", "put", "w", "\(scratchPath)/v\(i)", "--home", home, "--json"])
-                    if output.status == 0, let version = try? JSONDecoder().decode(VersionInfo.self, from: Data(output.stdout.utf8)) {
+                    if output.status == 0, let version = try? SnakeCaseJSON.decoder.decode(VersionInfo.self, from: Data(output.stdout.utf8)) {
                         done.append(version.id)
                     } else {
                         done.fail(output.stderr)

@@ -68,7 +68,7 @@ import TestSupport
 
         let verify = try WFBinary.run(["datasets", "verify", "--home", home])
         #expect(verify.status == 0, "seed \(startSeed): \(verify.stdout)")
-        let history = try JSONDecoder().decode([VersionInfo].self, from: Data(
+        let history = try SnakeCaseJSON.decoder.decode([VersionInfo].self, from: Data(
             try WFBinary.run(["datasets", "ls", "crash", "--json", "--home", home]).stdout.utf8))
         for (id, iteration) in committed {
             #expect(history.contains { $0.id.short == id }, "seed \(startSeed): reported version \(id) is missing")

@@ -22,7 +22,7 @@ import Triggers
     func versions(_ home: String, _ dataset: String = "generated-text") throws -> [VersionInfo] {
         let listed = try WFBinary.run(["datasets", "ls", dataset, "--json", "--home", home])
         guard listed.status == 0 else { return [] }
-        return try JSONDecoder().decode([VersionInfo].self, from: Data(listed.stdout.utf8))
+        return try SnakeCaseJSON.decoder.decode([VersionInfo].self, from: Data(listed.stdout.utf8))
     }
 
     struct Status: Decodable {
@@ -32,7 +32,7 @@ import Triggers
     }
 
     func status(_ home: String) throws -> Status {
-        try JSONDecoder().decode(Status.self, from: Data(try WFBinary.run(["status", "--json", "--home", home]).stdout.utf8))
+        try SnakeCaseJSON.decoder.decode(Status.self, from: Data(try WFBinary.run(["status", "--json", "--home", home]).stdout.utf8))
     }
 
     func pushSettings(_ work: WorkflowRepository, seed: Int) throws -> String {

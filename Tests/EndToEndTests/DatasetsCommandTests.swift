@@ -15,7 +15,7 @@ import TestSupport
     func versions(_ name: String) throws -> [VersionInfo] {
         let output = try wf("datasets", "ls", name, "--json")
         #expect(output.status == 0, "\(output.stderr)")
-        return try JSONDecoder().decode([VersionInfo].self, from: Data(output.stdout.utf8))
+        return try SnakeCaseJSON.decoder.decode([VersionInfo].self, from: Data(output.stdout.utf8))
     }
 
     @Test func putListShowCatDiffTagAndExport() throws {
@@ -32,7 +32,7 @@ import TestSupport
         let listing = try wf("datasets", "ls")
         let lines = listing.stdout.split(separator: "\n")
         #expect(lines.count == 3 && lines[0].hasPrefix("NAME") && lines[1].hasPrefix("generated-text ") && lines[2].hasPrefix("notes "))
-        let summaries = try JSONDecoder().decode([DatasetSummary].self, from: Data(try wf("datasets", "ls", "--json").stdout.utf8))
+        let summaries = try SnakeCaseJSON.decoder.decode([DatasetSummary].self, from: Data(try wf("datasets", "ls", "--json").stdout.utf8))
         #expect(summaries.map(\.name) == ["generated-text", "notes"] && summaries[0].versions == 2)
 
         let history = try versions("generated-text")

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Testing
 import TestSupport
@@ -15,10 +16,10 @@ import TestSupport
         let common = ["generate", "--model", model, "--prompt", "ROMEO:", "--max-length", "20", "--seed", "9", "--threads", "1"]
         let streamed = try WFBinary.run(common)
         #expect(streamed.status == 0, "\(streamed.stderr)")
-        let json = try JSONDecoder().decode(Output.self, from: Data(try WFBinary.run(common + ["--json"]).stdout.utf8))
+        let json = try SnakeCaseJSON.decoder.decode(Output.self, from: Data(try WFBinary.run(common + ["--json"]).stdout.utf8))
         #expect(streamed.stdout == json.sequences[0].text + "\n")
         let two = try WFBinary.run(common + ["--json", "--num-return-sequences", "2"])
-        let output = try JSONDecoder().decode(Output.self, from: Data(two.stdout.utf8))
+        let output = try SnakeCaseJSON.decoder.decode(Output.self, from: Data(two.stdout.utf8))
         #expect(output.sequences.count == 2)
         #expect(output.sequences[0].promptIDs == [50, 47, 45, 37, 47, 26])
         #expect(output.sequences.allSatisfy { $0.promptIDs.count + $0.generatedIDs.count == 20 })
@@ -29,7 +30,7 @@ import TestSupport
         let reference = try Fixtures.json(Reference.self, "models/tiny/reference/reference.json").greedy[0]
         let result = try WFBinary.run(["generate", "--model", model, "--prompt-ids", reference.prompt.map(String.init).joined(separator: ","),
                                        "--greedy", "--max-new-tokens", "24", "--json"])
-        let output = try JSONDecoder().decode(Output.self, from: Data(result.stdout.utf8))
+        let output = try SnakeCaseJSON.decoder.decode(Output.self, from: Data(result.stdout.utf8))
         #expect(output.sequences[0].promptIDs + output.sequences[0].generatedIDs == reference.output)
     }
 
@@ -45,6 +46,19 @@ import TestSupport
         let result = try WFBinary.run(["generate", "--model", folder, "--prompt", "ROMEO:", "--max-new-tokens", "2"])
         #expect(result.status == 1, "\(result.status): \(result.stderr)")
         #expect(result.stderr.contains("\(folder)/model.safetensors") && result.stderr.contains("over the format's limit"), "\(result.stderr)")
+    }
+
+    /// `--json` keys are snake_case, as transformers and the OpenAI API write them.
+    @Test func jsonKeysAreSnakeCase() throws {
+        let json = try WFBinary.run(["generate", "--model", model, "--prompt", "hi", "--max-new-tokens", "2", "--json"]).stdout
+        for key in ["generated_ids", "prompt_ids", "finish_reason", "max_new_tokens", "num_return_sequences", "load_seconds"] {
+            #expect(json.contains("\"\(key)\""), "\(key): \(json)")
+        }
+        let keys = json.split(separator: "\n").compactMap { line -> String? in
+            guard let quote = line.firstIndex(of: "\""), let colon = line.range(of: "\" :") else { return nil }
+            return String(line[line.index(after: quote)..<colon.lowerBound])
+        }
+        #expect(!keys.contains { $0.contains { $0.isUppercase } }, "\(keys)")
     }
 
     @Test func tokenizeAndDecodeRoundTrip() throws {

@@ -40,7 +40,7 @@ import TestSupport
     }
 
     func history(_ home: String) throws -> [VersionInfo] {
-        try JSONDecoder().decode([VersionInfo].self, from: Data(try WFBinary.run(["datasets", "ls", "generated-text", "--json", "--home", home]).stdout.utf8))
+        try SnakeCaseJSON.decoder.decode([VersionInfo].self, from: Data(try WFBinary.run(["datasets", "ls", "generated-text", "--json", "--home", home]).stdout.utf8))
     }
 
     @Test func runsTheWorkflowAndCommitsAVersionTracedToTheCommit() throws {

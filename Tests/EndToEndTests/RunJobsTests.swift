@@ -11,11 +11,11 @@ import TestSupport
     func runRecord(_ id: String, home: String) throws -> RunRecord {
         let shown = try WFBinary.run(["runs", "show", id, "--json", "--home", home])
         #expect(shown.status == 0, "\(shown.stderr)")
-        return try JSONDecoder().decode(RunRecord.self, from: Data(shown.stdout.utf8))
+        return try SnakeCaseJSON.decoder.decode(RunRecord.self, from: Data(shown.stdout.utf8))
     }
 
     func latestRun(home: String) throws -> RunRecord {
-        let listed = try JSONDecoder().decode([RunRecord].self, from: Data(try WFBinary.run(["runs", "ls", "--json", "--home", home]).stdout.utf8))
+        let listed = try SnakeCaseJSON.decoder.decode([RunRecord].self, from: Data(try WFBinary.run(["runs", "ls", "--json", "--home", home]).stdout.utf8))
         return try #require(listed.first)
     }
 
@@ -193,7 +193,7 @@ import TestSupport
         let modelID = try #require(record.jobs.first { $0.name == "registerModel" }?.outputs["modelId"])
         #expect(modelID.hasPrefix("shakespeare-model:"))
         #expect(result.stdout.contains("registerModel.modelId = \(modelID)"), "\(result.stdout)")
-        let versions = try JSONDecoder().decode([VersionInfo].self, from: Data(try WFBinary.run(["datasets", "ls", "shakespeare-text", "--json", "--home", home]).stdout.utf8))
+        let versions = try SnakeCaseJSON.decoder.decode([VersionInfo].self, from: Data(try WFBinary.run(["datasets", "ls", "shakespeare-text", "--json", "--home", home]).stdout.utf8))
         #expect(versions.first?.provenance.modelDigest != nil && versions.first?.provenance.job == "generate")
     }
 

@@ -64,7 +64,7 @@ import TestSupport
 
         func versions() throws -> [VersionInfo] {
             let listed = try WFBinary.run(["datasets", "ls", "demo-dataset", "--json", "--home", home])
-            return listed.status == 0 ? try JSONDecoder().decode([VersionInfo].self, from: Data(listed.stdout.utf8)) : []
+            return listed.status == 0 ? try SnakeCaseJSON.decoder.decode([VersionInfo].self, from: Data(listed.stdout.utf8)) : []
         }
         #expect(try eventually { try versions().count == 1 }, "no version; daemon log:\n\(daemon.log)")
         let version = try #require(try versions().first)

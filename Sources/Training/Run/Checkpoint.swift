@@ -45,8 +45,20 @@ public enum Checkpoint {
         guard let data = FileManager.default.contents(atPath: "\(folder)/training-state.json") else {
             throw TrainingError.checkpoint(path: folder, reason: "it has no training-state.json; resume from a folder wf train wrote")
         }
-        do { return try JSONDecoder().decode(State.self, from: data) } catch {
+        let state: State
+        do { state = try JSONDecoder().decode(State.self, from: data) } catch {
             throw TrainingError.checkpoint(path: folder, reason: "training-state.json cannot be read: \(error)")
         }
+        // Resuming replays `step × accumulation` batches and loops from `epoch`: the numbers are
+        // checked before they size a loop.
+        do { try state.settings.validate() } catch {
+            throw TrainingError.checkpoint(path: folder, reason: "training-state.json holds settings wf would refuse: \(error)")
+        }
+        let (replayed, overflow) = state.step.multipliedReportingOverflow(by: max(1, state.settings.gradientAccumulation))
+        guard state.step >= 0, !overflow, replayed <= 1 << 40, state.epoch >= 0, state.epoch <= state.settings.epochs,
+              state.metrics.count <= state.settings.epochs else {
+            throw TrainingError.checkpoint(path: folder, reason: "training-state.json has step \(state.step), epoch \(state.epoch) and \(state.metrics.count) epochs of metrics, which no run of \(state.settings.epochs) epochs reaches; resume from a folder wf train wrote")
+        }
+        return state
     }
 }

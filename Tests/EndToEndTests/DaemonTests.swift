@@ -326,4 +326,28 @@ import Triggers
         #expect(shown.status == 0 && shown.stdout.contains("failed") && shown.stdout.contains("top_k: expected a whole number, not forty"), "\(shown.stdout)\(shown.stderr)")
         daemon.stop()
     }
+
+    /// A pushed model whose safetensors header claims 2^63 bytes once killed the daemon (and the
+    /// retry after a restart killed it again): now the run fails with the reason, the daemon
+    /// lives on, and the next push runs.
+    @Test func aCraftedModelFailsItsRunNotTheDaemon() throws {
+        let (work, remote) = try makeRemote()
+        let home = scratch("home")
+        #expect(try WFBinary.run(["link", remote, "--poll", "1", "--home", home]).status == 0)
+        let daemon = try DaemonProcess(home: home, scratch: scratch)
+        #expect(try eventually { daemon.log.contains("wf daemon in") })
+        let weights = "\(work.path)/models/tiny/model.safetensors"
+        let good = try Data(contentsOf: URL(fileURLWithPath: weights))
+        var crafted = good
+        withUnsafeBytes(of: (UInt64(1) << 63).littleEndian) { crafted.replaceSubrange(0..<8, with: $0) }
+        try crafted.write(to: URL(fileURLWithPath: weights))
+        _ = try pushSettings(work, seed: 41)
+        #expect(try eventually { try status(home).queue.contains { $0.status == .failed } }, "\(daemon.log)")
+        #expect(try status(home).queue.first { $0.status == .failed }?.detail?.contains("over the format's limit") == true)
+        #expect(daemon.process.isRunning, "the daemon died: \(daemon.log)")
+        try good.write(to: URL(fileURLWithPath: weights))
+        let fixed = try pushSettings(work, seed: 42)
+        #expect(try eventually { try versions(home).first?.provenance.commit == fixed }, "\(daemon.log)")
+        daemon.stop()
+    }
 }

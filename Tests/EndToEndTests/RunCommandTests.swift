@@ -71,6 +71,20 @@ import TestSupport
         #expect(try WFBinary.run(["datasets", "diff", "generated-text~1", "generated-text", "--home", home]).stdout.contains("+JULIET:"))
     }
 
+    /// The store and the repository are two things: with `WF_HOME` set elsewhere (as the
+    /// daemon's docs suggest), `wf run` and `wf validate` still find the workflows of the
+    /// checkout the user stands in, and the versions go to `WF_HOME`.
+    @Test func theHomeAndTheCheckoutStayApart() throws {
+        let repo = try makeRepository()
+        let home = scratch("elsewhere")
+        let validated = try WFBinary.run(["validate"], environment: ["WF_HOME": home], in: repo.path)
+        #expect(validated.status == 0 && validated.stdout.contains("ok .gradient/workflows/nlp.yaml"), "\(validated.stdout)\(validated.stderr)")
+        let ran = try WFBinary.run(["run"], environment: ["WF_HOME": home], in: repo.path)
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(try history(home).count == 1)
+        #expect(!FileManager.default.fileExists(atPath: "\(repo.path)/datasets"))
+    }
+
     @Test func unsupportedStepsAndBadSettingsFailClearlyAndCommitNothing() throws {
         let repo = try makeRepository(settings: #"{"prompt": "x", "temprature": 0.5}"#)
         let home = scratch("home")

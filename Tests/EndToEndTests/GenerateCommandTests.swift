@@ -48,6 +48,26 @@ import TestSupport
         #expect(result.stderr.contains("\(folder)/model.safetensors") && result.stderr.contains("over the format's limit"), "\(result.stderr)")
     }
 
+    /// transformers generates ids from ids without a tokenizer; so does wf. Text needs one, and
+    /// only then is its absence an error.
+    @Test func idsGenerateIdsWithoutATokenizer() throws {
+        let scratch = Scratch("wf-no-tokenizer")
+        let folder = scratch("model")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for file in ["config.json", "model.safetensors"] {
+            try FileManager.default.copyItem(atPath: "\(model)/\(file)", toPath: "\(folder)/\(file)")
+        }
+        let withTokenizer = try WFBinary.run(["generate", "--model", model, "--prompt-ids", "50,47", "--greedy", "--max-new-tokens", "5", "--json"])
+        let without = try WFBinary.run(["generate", "--model", folder, "--prompt-ids", "50,47", "--greedy", "--max-new-tokens", "5", "--json"])
+        #expect(without.status == 0, "\(without.stderr)")
+        struct Output: Decodable { struct Sequence: Decodable { var generatedIDs: [Int]; var text: String? }; var sequences: [Sequence] }
+        let ids = try SnakeCaseJSON.decoder.decode(Output.self, from: Data(without.stdout.utf8)).sequences[0]
+        let reference = try SnakeCaseJSON.decoder.decode(Output.self, from: Data(withTokenizer.stdout.utf8)).sequences[0]
+        #expect(ids.generatedIDs == reference.generatedIDs && ids.text == nil && reference.text != nil)
+        let text = try WFBinary.run(["generate", "--model", folder, "--prompt", "ROMEO:", "--max-new-tokens", "5"])
+        #expect(text.status != 0 && text.stderr.contains("no tokenizer in \(folder)"), "\(text.stderr)")
+    }
+
     /// `--json` keys are snake_case, as transformers and the OpenAI API write them.
     @Test func jsonKeysAreSnakeCase() throws {
         let json = try WFBinary.run(["generate", "--model", model, "--prompt", "hi", "--max-new-tokens", "2", "--json"]).stdout

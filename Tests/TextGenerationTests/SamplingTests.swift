@@ -79,11 +79,11 @@ import TestSupport
         var settings = GenerationSettings.greedy
         settings.maxNewTokens = 24
         let free = try generator.generate(promptIDs: [50, 47], settings: settings)[0]
-        let stop = String(free.continuation.prefix(3))
+        let stop = String((free.continuation ?? "").prefix(3))
         settings.stopStrings = [stop]
         let stopped = try generator.generate(promptIDs: [50, 47], settings: settings)[0]
         #expect(stopped.finishReason == .stopString)
-        #expect(stopped.continuation.contains(stop) && stopped.generatedIDs.count < free.generatedIDs.count)
+        #expect((stopped.continuation ?? "").contains(stop) && stopped.generatedIDs.count < free.generatedIDs.count)
     }
 
     /// Each as transformers 5 rules: `GenerationConfig.validate` raises for max_new_tokens ≤ 0

@@ -17,7 +17,7 @@ import TextGeneration
         let root = URL(fileURLWithPath: Fixtures.path("")).deletingLastPathComponent().deletingLastPathComponent().path
         let loaded = try LoadedModel.load("\(root)/models/default")
         for item in fixture.cases {
-            #expect(loaded.tokenizer.encode(item.prompt) == item.prompt_ids)
+            #expect(try loaded.requireTokenizer().encode(item.prompt) == item.prompt_ids)
             var settings = GenerationSettings.greedy
             settings.maxNewTokens = fixture.max_new_tokens
             let result = try loaded.generator.generate(promptIDs: item.prompt_ids, settings: settings)

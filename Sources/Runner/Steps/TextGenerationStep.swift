@@ -21,7 +21,7 @@ struct TextGenerationStep: Step {
         for warning in generation.warnings { context.log.line("warning: " + warning) }
         let (modelFolder, modelSource) = try resolveModel(config, context: context)
         let loaded = try LoadedModel.load(modelFolder)
-        let prompt = loaded.tokenizer.encode(config.prompt)
+        let prompt = try loaded.requireTokenizer().encode(config.prompt)
         context.log.line("model \(modelSource ?? loaded.folder), prompt \(prompt.count) tokens, \(generation.numReturnSequences) sequences, seed \(generation.seed)"
                          + (config.defaults == .textGenerationPipeline ? ", the text-generation pipeline's defaults (transformers 5)" : ""))
         let start = Date()
@@ -31,7 +31,7 @@ struct TextGenerationStep: Step {
         }
         let seconds = Date().timeIntervalSince(start)
         let folder = context.outputs[output]!
-        try Data(TextGenerationStep.outputsText(sequences.map(\.text)).utf8).write(to: URL(fileURLWithPath: "\(folder)/outputs.txt"), options: .atomic)
+        try Data(TextGenerationStep.outputsText(sequences.map { $0.text ?? "" }).utf8).write(to: URL(fileURLWithPath: "\(folder)/outputs.txt"), options: .atomic)
         let modelDigest = try digest(ofModelIn: loaded.folder, job: job.name)
         let used = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config.parameters.filled(defaults: config.defaults))) as? [String: Any] ?? [:]
         var sources = config.origins
@@ -40,7 +40,7 @@ struct TextGenerationStep: Step {
         }
         let json: [String: Any] = [
             "prompt": config.prompt,
-            "sequences": sequences.map { ["text": $0.text, "prompt_ids": $0.promptIDs, "generated_ids": $0.generatedIDs,
+            "sequences": sequences.map { ["text": $0.text ?? "", "prompt_ids": $0.promptIDs, "generated_ids": $0.generatedIDs,
                                           "finish_reason": $0.finishReason.rawValue] },
             "settings": used,
             "sources": sources,

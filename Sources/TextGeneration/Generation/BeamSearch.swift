@@ -35,7 +35,7 @@ struct BeamSearch {
         let endOfText = settings.stopAtEndOfText ? settings.endOfTextID ?? generator.endOfTextID : nil
         let promptLength = promptIDs.count, maxLength = promptLength + budget
         guard budget > 0 else {
-            return [GeneratedSequence(promptIDs: promptIDs, generatedIDs: [], text: generator.tokenizer.decode(promptIDs),
+            return [GeneratedSequence(promptIDs: promptIDs, generatedIDs: [], text: generator.tokenizer?.decode(promptIDs),
                                       continuation: "", finishReason: .length, score: 0)]
         }
         let promptCache = model.makeCache(batch: 1, capacity: maxLength)
@@ -109,8 +109,8 @@ struct BeamSearch {
 
         return slots.prefix(settings.numReturnSequences).map { slot in
             let reason: GeneratedSequence.FinishReason = slot.tokens.last == endOfText ? .endOfText : .length
-            return GeneratedSequence(promptIDs: promptIDs, generatedIDs: slot.tokens, text: generator.tokenizer.decode(promptIDs + slot.tokens),
-                                     continuation: generator.tokenizer.decode(slot.tokens), finishReason: reason, score: slot.score)
+            return GeneratedSequence(promptIDs: promptIDs, generatedIDs: slot.tokens, text: generator.tokenizer?.decode(promptIDs + slot.tokens),
+                                     continuation: generator.tokenizer?.decode(slot.tokens), finishReason: reason, score: slot.score)
         }
     }
 

@@ -10,9 +10,10 @@ public struct GeneratedSequence: Sendable, Equatable, Codable {
 
     public var promptIDs: [Int]
     public var generatedIDs: [Int]
-    /// The prompt's text followed by the continuation's, as the text-generation pipeline returns it.
-    public var text: String
-    public var continuation: String
+    /// The prompt's text followed by the continuation's, as the text-generation pipeline
+    /// returns it; nil when the model has no tokenizer (ids in, ids out, as `generate` does).
+    public var text: String?
+    public var continuation: String?
     public var finishReason: FinishReason
     /// Beam search's length-penalised score; nil for sampling and greedy decoding.
     public var score: Float?

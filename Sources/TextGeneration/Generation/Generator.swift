@@ -2,20 +2,24 @@
 /// sampled decoding of `numReturnSequences` sequences as one batch, or beam search.
 public final class Generator: @unchecked Sendable {
     public let model: GPT2Model
-    public let tokenizer: BPETokenizer
+    /// nil: ids in, ids out; text and stop strings need a tokenizer.
+    public let tokenizer: BPETokenizer?
 
-    public init(model: GPT2Model, tokenizer: BPETokenizer) {
+    public init(model: GPT2Model, tokenizer: BPETokenizer?) {
         self.model = model
         self.tokenizer = tokenizer
     }
 
-    public var endOfTextID: Int? { model.config.endOfTextID ?? tokenizer.endOfTextID }
+    public var endOfTextID: Int? { model.config.endOfTextID ?? tokenizer?.endOfTextID }
 
     /// Continues `promptIDs`. `onToken(sequence, id)` sees every new token of every
     /// sequence as it is chosen (not for beam search, whose beams change until the end).
     public func generate(promptIDs: [Int], settings: GenerationSettings,
                          onToken: ((Int, Int) -> Void)? = nil) throws -> [GeneratedSequence] {
         try settings.validate()
+        if tokenizer == nil && !settings.stopStrings.isEmpty {
+            throw GenerationError.invalidSetting("stop strings are text, and this model has no tokenizer files to decode with")
+        }
         for id in promptIDs where id < 0 || id >= model.config.vocabulary {
             throw GenerationError.invalidToken(id, vocabulary: model.config.vocabulary)
         }
@@ -34,7 +38,7 @@ public final class Generator: @unchecked Sendable {
         var random = SeededRandom(seed: settings.seed)
         var generated = [[Int]](repeating: [], count: batch)
         var finish = [GeneratedSequence.FinishReason?](repeating: nil, count: batch)
-        var decoders = [StreamingDecoder](repeating: StreamingDecoder(tokenizer: tokenizer), count: batch)
+        var decoders = tokenizer.map { [StreamingDecoder](repeating: StreamingDecoder(tokenizer: $0), count: batch) } ?? []
         var continuations = [String](repeating: "", count: batch)
         let endOfText = settings.stopAtEndOfText ? settings.endOfTextID ?? endOfTextID : nil
 
@@ -48,7 +52,7 @@ public final class Generator: @unchecked Sendable {
                 }
                 generated[s].append(next[s])
                 onToken?(s, next[s])
-                continuations[s] += decoders[s].append(next[s])
+                if !decoders.isEmpty { continuations[s] += decoders[s].append(next[s]) }
                 if next[s] == endOfText {
                     finish[s] = .endOfText
                 } else if settings.stopStrings.contains(where: { continuations[s].contains($0) }) {
@@ -59,8 +63,8 @@ public final class Generator: @unchecked Sendable {
             logits = model.forward(next.map { [$0] }, cache: cache)
         }
         return (0..<batch).map { s in
-            GeneratedSequence(promptIDs: promptIDs, generatedIDs: generated[s], text: tokenizer.decode(promptIDs + generated[s]),
-                              continuation: tokenizer.decode(generated[s]), finishReason: finish[s] ?? .length, score: nil)
+            GeneratedSequence(promptIDs: promptIDs, generatedIDs: generated[s], text: tokenizer?.decode(promptIDs + generated[s]),
+                              continuation: tokenizer?.decode(generated[s]), finishReason: finish[s] ?? .length, score: nil)
         }
     }
 

@@ -4,11 +4,21 @@ import Foundation
 public struct LoadedModel: @unchecked Sendable {
     public let folder: String
     public let model: GPT2Model
-    public let tokenizer: BPETokenizer
+    /// nil when the folder has no tokenizer files: ids still generate ids (`requireTokenizer`
+    /// says so where text is needed).
+    public let tokenizer: BPETokenizer?
     /// Seconds spent mapping weights and reading the tokenizer (a download is not counted).
     public let loadSeconds: Double
 
     public var generator: Generator { Generator(model: model, tokenizer: tokenizer) }
+
+    /// The tokenizer, for text in or out.
+    ///
+    /// - Throws: `TokenizerError.missingFiles` naming the folder when it has none.
+    public func requireTokenizer() throws -> BPETokenizer {
+        guard let tokenizer else { throw TokenizerError.missingFiles(folder: folder) }
+        return tokenizer
+    }
 
     /// Loads a model folder, or a hub id from the Hugging Face cache.
     public static func load(_ specification: String, cache: HubCache = HubCache(),
@@ -26,7 +36,8 @@ public struct LoadedModel: @unchecked Sendable {
         let start = Date()
         let config = try GPT2Config.load(path: "\(folder)/config.json")
         let weights = try GPT2Weights(folder: folder, config: config, precision: precision)
-        let tokenizer = try BPETokenizer.load(folder: folder)
+        let tokenizer: BPETokenizer?
+        do { tokenizer = try BPETokenizer.load(folder: folder) } catch TokenizerError.missingFiles { tokenizer = nil }
         return LoadedModel(folder: folder, model: GPT2Model(weights: weights), tokenizer: tokenizer,
                            loadSeconds: Date().timeIntervalSince(start))
     }

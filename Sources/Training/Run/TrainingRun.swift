@@ -150,8 +150,9 @@ public final class TrainingRun {
         var generation = GenerationSettings()
         generation.maxNewTokens = settings.sampleTokens
         generation.seed = settings.seed
-        let prompt = loaded.tokenizer.encode(settings.samplePrompt)
-        return try loaded.generator.generate(promptIDs: prompt.isEmpty ? [loaded.tokenizer.endOfTextID ?? 0] : prompt,
-                                             settings: generation)[0].text
+        let tokenizer = try loaded.requireTokenizer()
+        let prompt = tokenizer.encode(settings.samplePrompt)
+        return try loaded.generator.generate(promptIDs: prompt.isEmpty ? [tokenizer.endOfTextID ?? 0] : prompt,
+                                             settings: generation)[0].text ?? ""
     }
 }

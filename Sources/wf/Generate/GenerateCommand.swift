@@ -121,21 +121,25 @@ struct GenerateCommand: ParsableCommand {
         for warning in settings.warnings { Console.error("warning: " + warning) }
         BLAS.setThreads(threads)
         let loaded = try DownloadProgress.showing { try LoadedModel.load(try model ?? DefaultModel.required(), downloader: HubDownloader(), progress: $0, precision: GPT2Weights.Precision(rawValue: dtype)!) }
-        let ids = try promptIDs.map(TokenIDs.parse) ?? loaded.tokenizer.encode(prompt!)
-        var decoder = StreamingDecoder(tokenizer: loaded.tokenizer)
+        // A model folder without tokenizer files still turns ids into ids, as generate does;
+        // text (a --prompt, or text printed) needs the tokenizer, and only then is it missing.
+        let ids: [Int]
+        if let promptIDs { ids = try TokenIDs.parse(promptIDs) } else { ids = try loaded.requireTokenizer().encode(prompt!) }
         let streaming = !json
-        if streaming { Console.write(loaded.tokenizer.decode(ids)) }
+        let tokenizer = streaming ? try loaded.requireTokenizer() : loaded.tokenizer
+        var decoder = tokenizer.map { StreamingDecoder(tokenizer: $0) }
+        if streaming, let tokenizer { Console.write(tokenizer.decode(ids)) }
         let start = Date()
         let sequences = try loaded.generator.generate(promptIDs: ids, settings: settings) { sequence, id in
-            if streaming && sequence == 0 { Console.write(decoder.append(id)) }
+            if streaming && sequence == 0, let text = decoder?.append(id) { Console.write(text) }
         }
         let seconds = Date().timeIntervalSince(start)
         if json {
             return try JSONOutput.print(Output(model: loaded.folder, settings: settings, sequences: sequences,
                                                loadSeconds: loaded.loadSeconds, generateSeconds: seconds))
         }
-        Console.write(decoder.finish() + "\n")
-        for sequence in sequences.dropFirst() { Console.write("---\n" + sequence.text + "\n") }
+        Console.write((decoder?.finish() ?? "") + "\n")
+        for sequence in sequences.dropFirst() { Console.write("---\n" + (sequence.text ?? "") + "\n") }
     }
 }
 

@@ -2,12 +2,27 @@ import Foundation
 
 /// Checks on what a job left in an output folder before it is committed.
 enum OutputFolder {
-    /// Whether `folder` holds no file at any depth.
+    /// Whether `folder` holds no file at any depth. Walked by bytes (`openat`, `readdir`):
+    /// a name that is not UTF-8 is still a file (its commit then refuses it by name).
     static func isEmpty(_ folder: String) -> Bool {
-        guard let walker = FileManager.default.enumerator(atPath: folder) else { return true }
-        while let relative = walker.nextObject() as? String {
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: "\(folder)/\(relative)", isDirectory: &isFolder), !isFolder.boolValue { return false }
+        let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        return descriptor < 0 ? true : isEmpty(descriptor: descriptor)
+    }
+
+    /// Takes ownership of `descriptor`.
+    private static func isEmpty(descriptor: Int32) -> Bool {
+        guard let directory = fdopendir(descriptor) else { close(descriptor); return true }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            var name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            name.append(0)
+            let child = name.withUnsafeBufferPointer {
+                openat(dirfd(directory), UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            }
+            // Anything that is not a folder (a file, a link, a FIFO) makes the output non-empty.
+            guard child >= 0 else { return false }
+            if !isEmpty(descriptor: child) { return false }
         }
         return true
     }

@@ -146,6 +146,25 @@ import TestSupport
         #expect(history.components(separatedBy: "\"sequence\"").count == 2, "a failed run must commit nothing")
     }
 
+    /// An output file whose name is not UTF-8 is named in the error (it was once reported as an
+    /// empty output: the walk that looked for files had turned the name into text).
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func anOutputNameThatIsNotUTF8IsNamed() throws {
+        let repo = try makeRepository(workflow: """
+            jobs:
+              j:
+                outputs:
+                  out: {type: dataset, with: {ref: odd}}
+                uses: script@v1
+                with:
+                  script: printf x > "/outputs/out/bad$(printf '\\377').txt"
+            """)
+        let home = scratch("home")
+        let result = try WFBinary.run(["run", repo.workflowFile, "--runtime", "bwrap", "--home", home])
+        #expect(result.status != 0 && result.stderr.contains("out/bad\\xFF.txt: its name is not valid UTF-8"), "\(result.stderr)")
+        #expect(!result.stderr.contains("is empty"))
+    }
+
     /// Several jobs may write one dataset (experiments adding to one results dataset): a
     /// version each, committed in the workflow's job order (`wf validate` once refused this).
     @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))

@@ -76,7 +76,7 @@ let package = Package(
         ),
         // Temporary folders and the built `wf` binary, shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "TextGenerationTests", dependencies: ["TextGeneration", "CKernels", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TextGeneration", "TestSupport"]),

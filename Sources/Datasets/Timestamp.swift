@@ -19,6 +19,10 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.milliseconds < b.milliseconds }
 
+    /// Seconds from `earlier` to this time; computed in floating point, so timestamps read
+    /// from a damaged index cannot overflow.
+    public func seconds(since earlier: Timestamp) -> Double { (Double(milliseconds) - Double(earlier.milliseconds)) / 1000 }
+
     /// `2026-11-21T22:26:00.123Z`
     public var iso8601: String {
         var seconds = time_t(milliseconds / 1000)

@@ -74,19 +74,25 @@ extension DatasetStore {
                         job.detail, job.log, json(job.outputs), job.image])
     }
 
+    /// Reads a run's rows without trusting them: an index is a file, and a damaged or edited
+    /// one may hold NULLs, wrong types or out-of-range numbers where wf wrote none. GRDB's typed
+    /// subscripts stop the process on such values, so each column is read as a `DatabaseValue`
+    /// and converted here.
     private static func run(from row: Row, in db: Database) throws -> RunRecord {
-        let id: String = row["id"]
-        let finished: Int64? = row["finished_ms"]
-        var run = RunRecord(id: id, workflow: row["workflow"], repository: row["repository"], commit: row["commit_id"], trigger: row["trigger"],
-                            status: RunRecord.Status(rawValue: row["status"]) ?? .failed, started: Timestamp(milliseconds: row["started_ms"]),
-                            finished: finished.map(Timestamp.init(milliseconds:)), summary: row["summary"], pid: Int32(row["pid"] as Int),
-                            inputs: strings(row["inputs"]))
+        func text(_ row: Row, _ column: String) -> String? { String.fromDatabaseValue(row[column] as DatabaseValue) }
+        func integer(_ row: Row, _ column: String) -> Int64? { Int64.fromDatabaseValue(row[column] as DatabaseValue) }
+        let id = text(row, "id") ?? ""
+        var run = RunRecord(id: id, workflow: text(row, "workflow") ?? "", repository: text(row, "repository") ?? "", commit: text(row, "commit_id"),
+                            trigger: text(row, "trigger") ?? "", status: text(row, "status").flatMap(RunRecord.Status.init(rawValue:)) ?? .failed,
+                            started: Timestamp(milliseconds: integer(row, "started_ms") ?? 0),
+                            finished: integer(row, "finished_ms").map(Timestamp.init(milliseconds:)), summary: text(row, "summary"),
+                            pid: integer(row, "pid").flatMap { Int32(exactly: $0) } ?? 0, inputs: strings(text(row, "inputs") ?? "{}"))
         run.jobs = try Row.fetchAll(db, sql: "SELECT * FROM run_jobs WHERE run = ? ORDER BY COALESCE(started_ms, 9223372036854775807), job",
                                     arguments: [id]).map { row in
-            let started: Int64? = row["started_ms"], finished: Int64? = row["finished_ms"]
-            return JobRecord(name: row["job"], action: row["action"], status: JobRecord.Status(rawValue: row["status"]) ?? .failed,
-                             started: started.map(Timestamp.init(milliseconds:)), finished: finished.map(Timestamp.init(milliseconds:)),
-                             detail: row["detail"], log: row["log"], outputs: strings(row["outputs"]), image: row["image"])
+            JobRecord(name: text(row, "job") ?? "", action: text(row, "action") ?? "",
+                      status: text(row, "status").flatMap(JobRecord.Status.init(rawValue:)) ?? .failed,
+                      started: integer(row, "started_ms").map(Timestamp.init(milliseconds:)), finished: integer(row, "finished_ms").map(Timestamp.init(milliseconds:)),
+                      detail: text(row, "detail"), log: text(row, "log"), outputs: strings(text(row, "outputs") ?? "{}"), image: text(row, "image"))
         }
         // A run still marked running whose process is gone was cut off (SIGKILL, a crash, a reboot).
         if run.status == .running && !processExists(run.pid) {

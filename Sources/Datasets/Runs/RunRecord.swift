@@ -81,6 +81,6 @@ public struct JobRecord: Sendable, Equatable, Codable {
 
     public var seconds: Double? {
         guard let started, let finished else { return nil }
-        return Double(finished.milliseconds - started.milliseconds) / 1000
+        return finished.seconds(since: started)
     }
 }

@@ -76,11 +76,15 @@ struct TrainStep: Step {
             throw RunError.missingInput(job: job.name, input: "data", detail: "\(reference) does not exist")
         }
         guard isFolder.boolValue else { return path }
-        let files = (try FileManager.default.contentsOfDirectory(atPath: path)).sorted()
+        // Listed by bytes, as a commit lists them: a name that is not UTF-8 is refused by name.
+        let files: [SourceFile]
+        do { files = try SourceScanner.scan([path]) } catch {
+            throw RunError.missingInput(job: job.name, input: "data", detail: "\(error)")
+        }
         guard files.count == 1 else {
             throw RunError.missingInput(job: job.name, input: "data", detail: "\(reference) holds \(files.count) files; name one as \(reference)/FILE")
         }
-        return "\(path)/\(files[0])"
+        return files[0].sourcePath
     }
 
     func trainingSettings(_ context: StepContext) throws -> TrainingSettings {

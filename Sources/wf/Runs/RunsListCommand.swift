@@ -20,7 +20,7 @@ struct RunsListCommand: ParsableCommand {
         var table = Table(headers: ["RUN", "STATUS", "WORKFLOW", "COMMIT", "JOBS", "STARTED", "TOOK"], rightAligned: [6])
         for run in runs {
             let done = run.jobs.filter { $0.status == .succeeded }.count
-            let took = run.finished.map { Format.duration(Double($0.milliseconds - run.started.milliseconds) / 1000) } ?? "-"
+            let took = run.finished.map { Format.duration($0.seconds(since: run.started)) } ?? "-"
             table.append([run.id, run.status.rawValue, run.workflow, Format.commit(run.commit), "\(done)/\(run.jobs.count)",
                           Format.time(run.started), took])
         }

@@ -24,7 +24,7 @@ struct RunsShowCommand: ParsableCommand {
         print("trigger    \(record.trigger)")
         print("started    \(Format.time(record.started))")
         if let finished = record.finished {
-            print("took       \(Format.duration(Double(finished.milliseconds - record.started.milliseconds) / 1000))")
+            print("took       \(Format.duration(finished.seconds(since: record.started)))")
         }
         for (name, value) in record.inputs.sorted(by: { $0.key < $1.key }) { print("input      \(name) = \(value)") }
         print("")

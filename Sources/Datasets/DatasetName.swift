@@ -15,7 +15,7 @@ public enum DatasetName {
     public static func validateTag(_ tag: String) throws {
         if let reason = problem(with: tag) { throw DatasetError.invalidTag(tag, reason: reason) }
         if tag == "latest" { throw DatasetError.invalidTag(tag, reason: "'latest' always names the newest version and cannot be moved") }
-        if tag.count >= 4, tag.allSatisfy(\.isHexDigit) {
+        if tag.count >= 4, tag.allSatisfy({ $0.isASCII && $0.isHexDigit }) {
             throw DatasetError.invalidTag(tag, reason: "it would read as a version id; add a letter that is not a hex digit")
         }
     }

@@ -34,7 +34,7 @@ public enum WebhookEvent: Sendable, Equatable {
         if name.isEmpty && object["zen"] != nil { return .ping }
         guard isPush || (name.isEmpty && object["ref"] != nil) else { return .other(name) }
         guard let ref = object["ref"] as? String, ref.hasPrefix("refs/") else { throw Malformed(reason: "a push needs \"ref\": \"refs/...\"") }
-        guard let after = object["after"] as? String, after.count == 40, after.allSatisfy(\.isHexDigit) else {
+        guard let after = object["after"] as? String, after.count == 40, after.allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
             throw Malformed(reason: "a push needs \"after\": a 40-digit commit id")
         }
         var urls = [String]()

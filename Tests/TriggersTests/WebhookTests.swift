@@ -58,6 +58,14 @@ import GitSource
         #expect(RepositoryURL.hasCredentials("http://a:b@host/x") && !RepositoryURL.hasCredentials("https://host/x@y"))
     }
 
+    /// Commit ids are ASCII hex: 40 fullwidth digits ("０"…) are hex digits to Swift's
+    /// `Character.isHexDigit`, and once passed the check.
+    @Test func fullwidthDigitsAreNotACommitID() throws {
+        let fullwidth = String(repeating: "\u{FF10}", count: 40)
+        let body = Array(Self.githubPush.replacingOccurrences(of: "59b20b8d5c6ff8d09518454d4dd8b7b30f095ab5", with: fullwidth).utf8)
+        #expect(throws: WebhookEvent.Malformed.self) { try WebhookEvent.parse(forge: .github, event: "push", body: body) }
+    }
+
     /// `application/x-www-form-urlencoded` deliveries: the JSON in the `payload` field. GitHub
     /// signs the form body as sent; Gitea signs the JSON before encoding it (its
     /// `services/webhook/deliver.go`); GitLab sends JSON only.

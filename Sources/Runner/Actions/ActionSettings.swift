@@ -110,7 +110,7 @@ enum ImageReference {
         var rest = Substring(image)
         if let at = rest.firstIndex(of: "@") {
             let digest = rest[rest.index(after: at)...]
-            guard digest.hasPrefix("sha256:"), digest.dropFirst(7).count == 64, digest.dropFirst(7).allSatisfy(\.isHexDigit) else {
+            guard digest.hasPrefix("sha256:"), digest.dropFirst(7).count == 64, digest.dropFirst(7).allSatisfy({ $0.isASCII && $0.isHexDigit }) else {
                 throw fail("a digest is sha256: and 64 hex digits")
             }
             rest = rest[..<at]

@@ -41,7 +41,7 @@ public struct HubCache: Sendable {
     public func snapshot(for id: ModelID) -> String? {
         let repository = "\(root)/\(id.cacheFolderName)"
         var commit = id.revision
-        if !(commit.count == 40 && commit.allSatisfy(\.isHexDigit)),
+        if !(commit.count == 40 && commit.allSatisfy({ $0.isASCII && $0.isHexDigit })),
            let ref = try? String(contentsOfFile: "\(repository)/refs/\(id.revision)", encoding: .utf8) {
             commit = ref.trimmingCharacters(in: .whitespacesAndNewlines)
         }

@@ -47,6 +47,6 @@ struct HubFileMetadata: Equatable {
 
     /// An LFS etag is the sha256 of the bytes, which the download can check.
     var sha256: String? {
-        etag.count == 64 && etag.allSatisfy(\.isHexDigit) ? etag.lowercased() : nil
+        etag.count == 64 && etag.allSatisfy({ $0.isASCII && $0.isHexDigit }) ? etag.lowercased() : nil
     }
 }

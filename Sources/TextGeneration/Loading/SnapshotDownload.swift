@@ -124,7 +124,7 @@ struct SnapshotDownload {
     /// `refs/REVISION` = COMMIT, unless the revision is itself a commit.
     private func writeRef(_ commit: String) throws {
         let revision = id.revision
-        if revision.count == 40 && revision.allSatisfy(\.isHexDigit) { return }
+        if revision.count == 40 && revision.allSatisfy({ $0.isASCII && $0.isHexDigit }) { return }
         let path = "\(repository)/refs/\(revision)"
         if (try? String(contentsOfFile: path, encoding: .utf8)) == commit { return }
         try BlobDownload.createFolder((path as NSString).deletingLastPathComponent)

@@ -94,6 +94,8 @@ import TestSupport
         (["--max-new-tokens=-1"], "max_new_tokens must be greater than 0"),
         (["--max-new-tokens", "0"], "max_new_tokens must be greater than 0"),
         (["--max-length", "1"], "but max_length is 1, which counts the prompt"),
+        // Refused before allocating: it once aborted (exit 134) on a terabyte allocation.
+        (["--num-return-sequences", "1000000000", "--max-new-tokens", "5"], "need 9344.0 GB of memory for the KV cache"),
         (["--prompt-ids", String(repeating: "5,", count: 129) + "5"], "the model's context is 128"),
         (["--prompt-ids", "5,x"], "is not a token id"),
     ])

@@ -96,5 +96,8 @@ import TestSupport
         #expect(fraction.status != 0 && fraction.stderr.contains("validation-fraction"), "\(fraction.stderr)")
         let heads = try WFBinary.run(["train", "--data", text, "--out", scratch("run"), "--embedding", "30", "--heads", "4"])
         #expect(heads.status != 0 && heads.stderr.contains("multiple of --heads"), "\(heads.stderr)")
+        // What a model needs is computed before allocating: this once aborted (exit 134).
+        let huge = try WFBinary.run(["train", "--data", text, "--out", scratch("run"), "--layers", "1000", "--embedding", "16384", "--heads", "16"])
+        #expect(huge.status == 1 && huge.stderr.contains("needs about 52625.5 GB of memory"), "\(huge.status): \(huge.stderr)")
     }
 }

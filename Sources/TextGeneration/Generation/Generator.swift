@@ -1,3 +1,5 @@
+import Foundation
+
 /// Continues prompts with a model, with `transformers`' `generate` semantics: greedy or
 /// sampled decoding of `numReturnSequences` sequences as one batch, or beam search.
 public final class Generator: @unchecked Sendable {
@@ -24,6 +26,7 @@ public final class Generator: @unchecked Sendable {
             throw GenerationError.invalidToken(id, vocabulary: model.config.vocabulary)
         }
         let budget = try settings.newTokenBudget(promptLength: promptIDs.count, context: model.config.positions)
+        try Self.checkMemory(sequences: max(settings.numReturnSequences, settings.numBeams), positions: promptIDs.count + budget, config: model.config)
         if settings.numBeams > 1 {
             return try BeamSearch(generator: self, settings: settings).run(promptIDs: promptIDs, budget: budget)
         }
@@ -65,6 +68,22 @@ public final class Generator: @unchecked Sendable {
         return (0..<batch).map { s in
             GeneratedSequence(promptIDs: promptIDs, generatedIDs: generated[s], text: tokenizer?.decode(promptIDs + generated[s]),
                               continuation: tokenizer?.decode(generated[s]), finishReason: finish[s] ?? .length, score: nil)
+        }
+    }
+
+    /// Refuses, before allocating, a request whose KV cache and logits would not fit in this
+    /// machine's memory (`--num-return-sequences 1000000000` once aborted on a terabyte
+    /// allocation). The cache is [sequences, positions, C] keys and values per layer, in F32.
+    public static func checkMemory(sequences: Int, positions: Int, config: GPT2Config,
+                            available: UInt64 = ProcessInfo.processInfo.physicalMemory) throws {
+        let perSequence = Double(config.layers) * 2 * Double(min(positions, config.positions)) * Double(config.embedding) * 4
+            + Double(config.vocabulary) * 4 * 2
+        let needed = Double(sequences) * perSequence
+        guard needed <= Double(available) else {
+            func gb(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
+            let fitting = max(1, Int(Double(available) / perSequence))
+            throw GenerationError.invalidSetting("\(sequences) sequences of \(positions) positions need \(gb(needed)) of memory for the KV cache and logits, "
+                                                 + "more than this machine's \(gb(Double(available))); ask for at most \(fitting) sequences, or fewer tokens")
         }
     }
 

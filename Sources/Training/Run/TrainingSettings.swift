@@ -1,3 +1,4 @@
+import Foundation
 import TextGeneration
 
 /// Everything `wf train` can be told, with the defaults a first run should use.
@@ -47,6 +48,25 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
             if layers < 1 || heads < 1 || embedding < 1 { throw fail("--layers, --heads and --embedding must be at least 1") }
             if embedding % heads != 0 { throw fail("--embedding (\(embedding)) must be a multiple of --heads (\(heads))") }
             if vocabularySize < 257 { throw fail("--vocab-size must be at least 257 (256 bytes and end-of-text)") }
+            // Computed before anything is allocated: `--layers 1000 --embedding 16384` once aborted
+            // on a terabyte allocation (exit 134).
+            let needed = memoryEstimate(vocabulary: vocabularySize)
+            let available = Double(ProcessInfo.processInfo.physicalMemory)
+            if needed > available {
+                throw fail(String(format: "a %d-layer, %d-wide model trained at batch %d and context %d needs about %.1f GB of memory (weights, gradients, AdamW moments, activations), more than this machine's %.1f GB; make it smaller",
+                                  layers, embedding, batchSize, context, needed / 1e9, available / 1e9))
+            }
         }
+    }
+
+    /// Bytes a scratch training run holds, in floating point so no size overflows: four F32
+    /// copies of the parameters (weights, gradients, AdamW's two moments; llm.c's layout) and the
+    /// activations kept for the backward pass (about 16·C per token per layer, plus the
+    /// attention matrices H·T per token per layer).
+    public func memoryEstimate(vocabulary: Int) -> Double {
+        let c = Double(embedding), l = Double(layers), t = Double(context), b = Double(batchSize), h = Double(heads)
+        let parameters = l * (12 * c * c + 13 * c) + Double(vocabulary) * c + t * c + 2 * c
+        let activations = b * t * (l * (16 * c + h * t) + Double(vocabulary))
+        return 4 * (4 * parameters + activations)
     }
 }

@@ -125,6 +125,9 @@ struct GenerateCommand: ParsableCommand {
         // text (a --prompt, or text printed) needs the tokenizer, and only then is it missing.
         let ids: [Int]
         if let promptIDs { ids = try TokenIDs.parse(promptIDs) } else { ids = try loaded.requireTokenizer().encode(prompt!) }
+        // Refused before anything prints: a request the machine's memory cannot hold.
+        let positions = ids.count + ((try? settings.newTokenBudget(promptLength: ids.count, context: loaded.model.config.positions)) ?? 0)
+        try Generator.checkMemory(sequences: max(settings.numReturnSequences, settings.numBeams), positions: positions, config: loaded.model.config)
         let streaming = !json
         let tokenizer = streaming ? try loaded.requireTokenizer() : loaded.tokenizer
         var decoder = tokenizer.map { StreamingDecoder(tokenizer: $0) }

@@ -96,6 +96,13 @@ import TestSupport
         #expect(fraction.status != 0 && fraction.stderr.contains("validation-fraction"), "\(fraction.stderr)")
         let heads = try WFBinary.run(["train", "--data", text, "--out", scratch("run"), "--embedding", "30", "--heads", "4"])
         #expect(heads.status != 0 && heads.stderr.contains("multiple of --heads"), "\(heads.stderr)")
+        // A missing file is a missing file (it was called an invalid dataset name), a file as --out
+        // says so (it printed a raw NSCocoaErrorDomain message).
+        let missing = try WFBinary.run(["train", "--data", scratch("nowhere/x.txt"), "--out", scratch("run")])
+        #expect(missing.status == 1 && missing.stderr.contains("no such file") && !missing.stderr.contains("dataset name"), "\(missing.stderr)")
+        let outFile = try scratch.write("out-file", "x")
+        let asFile = try WFBinary.run(["train", "--data", text, "--out", outFile])
+        #expect(asFile.status == 1 && asFile.stderr.contains("is a file; name a folder") && !asFile.stderr.contains("NSCocoaErrorDomain"), "\(asFile.stderr)")
         // What a model needs is computed before allocating: this once aborted (exit 134).
         let huge = try WFBinary.run(["train", "--data", text, "--out", scratch("run"), "--layers", "1000", "--embedding", "16384", "--heads", "16"])
         #expect(huge.status == 1 && huge.stderr.contains("needs about 52625.5 GB of memory"), "\(huge.status): \(huge.stderr)")

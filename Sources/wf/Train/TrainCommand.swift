@@ -104,6 +104,11 @@ struct TrainCommand: ParsableCommand {
         settings.vocabularySize = vocabSize
         if start != "scratch" { settings.start = .model(folder: try LoadedModel.resolve(start, downloader: HubDownloader())) }
         try settings.validate()
+        // --out is a folder wf makes; a file there is a mistake to name, not an NSError to print.
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder), !isFolder.boolValue {
+            throw CommandFailure("--out \(out) is a file; name a folder (new, or one wf train wrote)")
+        }
         BLAS.setThreads(threads)
         let (text, source) = try readData()
         try report(try TrainingRun(settings: settings, output: out, report: reporter()).run(text: text, source: source))
@@ -146,8 +151,15 @@ struct TrainCommand: ParsableCommand {
     /// The text file, or the single file of a dataset version.
     func readData() throws -> (String, String) {
         if FileManager.default.fileExists(atPath: data) { return (try TrainingText.read(path: data), data) }
+        // A path that does not exist is a missing file, not a dataset name (names have no '/').
+        if data.contains("/") {
+            throw CommandFailure("--data \(data): no such file; give a text file, or a dataset version as NAME[:VERSION]")
+        }
         let opened = try store.open(.readOnly)
-        let version = try opened.resolve(data)
+        let version: VersionInfo
+        do { version = try opened.resolve(data) } catch {
+            throw CommandFailure("--data \(data): no such file, and no dataset version: \(error)")
+        }
         let files = try opened.tree(of: version).entries
         guard files.count == 1, let file = files.first else {
             throw ValidationError("\(version.reference) holds \(files.count) files; wf train reads a version with exactly one text file")

@@ -113,7 +113,7 @@ public final class LocalRunner {
                     guard case .dataset(let dataset) = output, done.values[name] == nil else { continue }
                     let provenance = Provenance(repository: plan.repository, commit: plan.commit, workflow: plan.workflow, job: job.name, run: runID,
                                                 settingsDigest: done.result.settingsDigest, modelDigest: done.result.modelDigest,
-                                                modelSource: done.result.notes["modelSource"], image: done.result.imageDigest,
+                                                modelSource: done.result.modelSource, image: done.result.imageDigest,
                                                 uncommitted: plan.uncommitted ? "true" : nil)
                     let version = try store.commit(dataset: dataset, paths: [outputPaths[job.name]![name]!],
                                                    message: "\(plan.workflow) \(job.name).\(name)", provenance: provenance)

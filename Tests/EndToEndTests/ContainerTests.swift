@@ -26,6 +26,8 @@ struct ContainerTests {
         let imageID = try Shell.run("podman", ["image", "inspect", "--format", "{{.Id}}", "paperspace/transformers-gpu:0.4.0"])
             .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(show.contains("image     sha256:\(imageID)"), "provenance lacks the image that ran: \(show)")
+        let run = try WFBinary.run(["runs", "show", "--home", home]).stdout
+        #expect(run.contains("image of generateText: paperspace/transformers-gpu:0.4.0 sha256:\(imageID)"), "the run record lacks the image: \(run)")
     }
 
     /// A step sees the image's files, not the host's: the image has a marker the host lacks,

@@ -61,11 +61,7 @@ public struct PipelineMigration: Sendable, Equatable {
         var lines = text.components(separatedBy: "\n")
         let start = spec.line - 1
         guard start >= 0, start < lines.count else { throw MigrationError(job: job, detail: "its line \(spec.line) is not in the file") }
-        let jobIndent = Self.indent(lines[start])
-        var end = start + 1
-        while end < lines.count && (Self.isBlankOrComment(lines[end]) || Self.indent(lines[end]) > jobIndent) { end += 1 }
-        // Trailing blank lines and comments belong to what follows.
-        while end > start + 1 && Self.isBlankOrComment(lines[end - 1]) { end -= 1 }
+        let end = Self.jobEnd(lines, start: start)
         let body = (start + 1)..<end
         guard let keyIndent = body.first(where: { !Self.isBlankOrComment(lines[$0]) }).map({ Self.indent(lines[$0]) }) else {
             throw MigrationError(job: job, detail: "it has no keys")
@@ -82,14 +78,9 @@ public struct PipelineMigration: Sendable, Equatable {
         let pad = String(repeating: " ", count: keyIndent)
         let childPad = String(repeating: " ", count: keyIndent + 2)
         let replacementWith = ["\(pad)with:", "\(childPad)settings: \(settingsPath)"]
-        // Edit the later block first so the earlier line numbers hold.
-        if with > uses {
-            lines.replaceSubrange(with..<withEnd, with: replacementWith)
-            lines[uses] = "\(pad)uses: text-generation@v1"
-        } else {
-            lines[uses] = "\(pad)uses: text-generation@v1"
-            lines.replaceSubrange(with..<withEnd, with: replacementWith)
-        }
+        // The uses: line first: replacing one line moves no other, so the with: block stays where it was found.
+        lines[uses] = "\(pad)uses: text-generation@v1"
+        lines.replaceSubrange(with..<withEnd, with: replacementWith)
         return lines.joined(separator: "\n")
     }
 
@@ -97,11 +88,18 @@ public struct PipelineMigration: Sendable, Equatable {
     public func replacement(in text: String, job spec: Job) throws -> String {
         let migrated = try apply(to: text, job: spec).components(separatedBy: "\n")
         let start = spec.line - 1
-        let jobIndent = Self.indent(migrated[start])
+        return migrated[start..<Self.jobEnd(migrated, start: start)].joined(separator: "\n")
+    }
+
+    /// The line after the job that starts at `start`: its key's deeper-indented lines, blank
+    /// lines and comments between them, but not the blank lines and comments that trail it
+    /// (they belong to what follows).
+    static func jobEnd(_ lines: [String], start: Int) -> Int {
+        let jobIndent = indent(lines[start])
         var end = start + 1
-        while end < migrated.count && (migrated[end].trimmingCharacters(in: .whitespaces).isEmpty || Self.indent(migrated[end]) > jobIndent) { end += 1 }
-        while end > start + 1 && Self.isBlankOrComment(migrated[end - 1]) { end -= 1 }
-        return migrated[start..<end].joined(separator: "\n")
+        while end < lines.count && (isBlankOrComment(lines[end]) || indent(lines[end]) > jobIndent) { end += 1 }
+        while end > start + 1 && isBlankOrComment(lines[end - 1]) { end -= 1 }
+        return end
     }
 
     static func indent(_ line: String) -> Int { line.prefix { $0 == " " }.count }

@@ -36,35 +36,35 @@ public struct TextGenerationConfig {
     /// - Throws: `RunError.badSettings` naming the file, the line where one is known, the key
     ///   and what to do.
     static func read(_ settings: TextGenerationSettings, with context: StepContext) throws -> TextGenerationConfig {
-        var values = [String: Value]()
-        var origins = [String: String]()
-        var digest: String?
-        var root: String?
-        var defaults = GenerationParameters.Defaults.generate
-        var source = "with: of job \(context.job.name)"
-        if let path = settings.settings {
-            let file = try context.inputPath(path, key: "settings")
-            root = context.inputs[String(path.split(separator: "/")[0])]
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw RunError.missingInput(job: context.job.name, input: "settings", detail: "\(path) does not exist in the input")
-            }
-            digest = ObjectID.of(Array(data)).hex
-            source = path
-            let read = try SettingsFileReader.read(data, path: path)
-            values = read.values
-            origins = read.origins
-            if read.isPipelineScript { defaults = .textGenerationPipeline }
+        guard let path = settings.settings else { return try resolve(file: nil, inline: settings, job: context.job.name) }
+        let file = try context.inputPath(path, key: "settings")
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw RunError.missingInput(job: context.job.name, input: "settings", detail: "\(path) does not exist in the input")
         }
+        var config = try resolve(file: (data, path), inline: settings, job: context.job.name)
+        config.root = context.inputs[String(path.split(separator: "/")[0])]
+        return config
+    }
+
+    /// The one reading of a job's settings, for a run and for `wf validate`: the file's values
+    /// (`path` as the job names it), the inline `with:` values on top, checked as `generate`
+    /// checks them.
+    static func resolve(file: (data: Data, path: String)?, inline settings: TextGenerationSettings, job: String) throws -> TextGenerationConfig {
+        var read = SettingsFileReader.Read(values: [:], origins: [:])
+        if let file { read = try SettingsFileReader.read(file.data, path: file.path) }
+        let source = file?.path ?? "with: of job \(job)"
+        let defaults: GenerationParameters.Defaults = read.isPipelineScript ? .textGenerationPipeline : .generate
         var decoded: TextGenerationSettings
-        do { decoded = try TextGenerationSettings(from: WithDecoder(values: values)) } catch let problem as WithDecoder.Problem {
-            throw RunError.badSettings(file: origins[problem.key] ?? source, detail: "\(problem.key): \(problem.message)")
+        do { decoded = try TextGenerationSettings(from: WithDecoder(values: read.values)) } catch let problem as WithDecoder.Problem {
+            throw RunError.badSettings(file: read.origins[problem.key] ?? source, detail: "\(problem.key): \(problem.message)")
         }
         // Inline values win over the file.
         decoded.prompt = settings.prompt ?? decoded.prompt
         decoded.model = settings.model ?? decoded.model
         decoded.parameters = decoded.parameters.overridden(by: settings.parameters)
+        var origins = read.origins
         let inline = try JSONSerialization.jsonObject(with: JSONEncoder().encode(settings)) as? [String: Any] ?? [:]
-        for key in inline.keys where key != "settings" { origins[key] = "with: of job \(context.job.name)" }
+        for key in inline.keys where key != "settings" { origins[key] = "with: of job \(job)" }
         guard let prompt = decoded.prompt else {
             throw RunError.badSettings(file: source, detail: "it needs a prompt (a string)")
         }
@@ -72,20 +72,20 @@ public struct TextGenerationConfig {
             throw RunError.badSettings(file: source, detail: "\(error)")
         }
         return TextGenerationConfig(prompt: prompt, model: decoded.model, parameters: decoded.parameters, defaults: defaults,
-                                    origins: origins, digest: digest, root: root)
+                                    origins: origins, digest: file.map { ObjectID.of(Array($0.data)).hex }, root: nil)
     }
 }
 
 extension TextGenerationConfig {
     /// Checks the settings files the text-generation jobs of `spec` name in `checkout` (when
-    /// the job's settings input is a checkout of the repository itself), as a run would read
-    /// them, without loading a model: what `wf validate` reports.
+    /// the job's settings input is a checkout of the repository itself), read as a run reads
+    /// them (`resolve`), without loading a model: what `wf validate` reports.
     ///
     /// - Returns: one line per problem (`settings file PATH[:LINE]: message`).
     public static func problems(in spec: WorkflowSpec, checkout: String) -> [String] {
         var problems = [String]()
         for job in spec.jobs where job.action == .textGeneration {
-            guard case .literal(let path)? = job.with["settings"],
+            guard case .textGeneration(let inline)? = try? StepSettings.decode(job, file: spec.file), let path = inline.settings,
                   let input = path.split(separator: "/", maxSplits: 1).first.map(String.init), path.contains("/"),
                   case .output(let source, _)? = job.inputs[input], let checkoutJob = spec.job(named: source), checkoutJob.action == .gitCheckout,
                   checkoutJob.with["url"] == nil || checkoutJob.with["url"] == .context("event.github.url") else { continue }
@@ -94,23 +94,7 @@ extension TextGenerationConfig {
                 problems.append("job \(job.name), settings: \(path) is not in the repository (\(checkout)/\(relative))")
                 continue
             }
-            do {
-                let read = try SettingsFileReader.read(data, path: path)
-                var decoded: TextGenerationSettings
-                do { decoded = try TextGenerationSettings(from: WithDecoder(values: read.values)) } catch let problem as WithDecoder.Problem {
-                    throw RunError.badSettings(file: read.origins[problem.key] ?? path, detail: "\(problem.key): \(problem.message)")
-                }
-                if case .textGeneration(let inline) = try? StepSettings.decode(job, file: spec.file) {
-                    decoded.prompt = inline.prompt ?? decoded.prompt
-                    decoded.parameters = decoded.parameters.overridden(by: inline.parameters)
-                }
-                guard decoded.prompt != nil else { throw RunError.badSettings(file: path, detail: "it needs a prompt (a string)") }
-                do { _ = try decoded.parameters.settings(defaults: read.isPipelineScript ? .textGenerationPipeline : .generate) } catch {
-                    throw RunError.badSettings(file: path, detail: "\(error)")
-                }
-            } catch {
-                problems.append("\(error)")
-            }
+            do { _ = try resolve(file: (data, path), inline: inline, job: job.name) } catch { problems.append("\(error)") }
         }
         return problems
     }

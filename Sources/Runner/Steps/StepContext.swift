@@ -92,8 +92,8 @@ struct StepResult {
     var committed: [String: String] = [:]
     /// The image that ran (`sha256:…`), for script and container steps in a container runtime.
     var imageDigest: String?
-    /// Where it came from, for provenance: e.g. `gpt2=/path/to/folder` for a mapped model.
-    var notes: [String: String] = [:]
+    /// Where a model named by a hub id came from, for provenance (`gpt2 = PATH (--model)`).
+    var modelSource: String?
 }
 
 extension OutputTarget {

@@ -53,7 +53,7 @@ struct TextGenerationStep: Step {
         try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
             .write(to: URL(fileURLWithPath: "\(folder)/outputs.json"), options: .atomic)
         var result = StepResult(settingsDigest: config.digest, modelDigest: modelDigest)
-        result.notes["modelSource"] = modelSource
+        result.modelSource = modelSource
         return result
     }
 

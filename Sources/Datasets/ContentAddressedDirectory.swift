@@ -16,15 +16,17 @@ struct ContentAddressedDirectory: Sendable {
     func contains(_ id: ObjectID) -> Bool { FileIO.exists(path(for: id)) }
 
     /// Every id stored here, in no particular order.
-    func allIDs() -> [ObjectID] { listing().ids }
+    func allIDs() throws -> [ObjectID] { try listing().ids }
 
     /// Every id stored here, and the paths of temporaries that interrupted writes left in
     /// the fan-out folders (names starting with `TemporaryFile.prefix`). Other names are skipped.
-    func listing() -> (ids: [ObjectID], temporaries: [String]) {
+    /// A folder that cannot be read is an error, never an empty listing: a repair or `gc`
+    /// acting on an empty listing would lose everything.
+    func listing() throws -> (ids: [ObjectID], temporaries: [String]) {
         var ids = [ObjectID]()
         var temporaries = [String]()
-        for fan in FileIO.listDirectory("\(root)/sha256") where fan.utf8.count == 2 {
-            for rest in FileIO.listDirectory("\(root)/sha256/\(fan)") {
+        for fan in try FileIO.listExistingDirectory("\(root)/sha256") where fan.utf8.count == 2 {
+            for rest in try FileIO.listExistingDirectory("\(root)/sha256/\(fan)") {
                 if let id = ObjectID(hex: fan + rest) {
                     ids.append(id)
                 } else if rest.hasPrefix(TemporaryFile.prefix) {
@@ -83,15 +85,14 @@ extension ContentAddressedDirectory {
         guard actual == id else { throw DatasetError.corruptObject(id: id.hex, detail: "its bytes hash to \(actual.short)") }
     }
 
-    /// The sha256 of the file stored under `id`, streamed; nil when it cannot be read.
-    func hashOfStoredFile(_ id: ObjectID) -> ObjectID? {
+    /// The sha256 of the file stored under `id`, streamed. A file that cannot be read is an
+    /// error (`DatasetError.io`), not a mismatch: unreadable is not proven damaged.
+    func hashOfStoredFile(_ id: ObjectID) throws -> ObjectID {
         let input = open(path(for: id), O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { return nil }
+        guard input >= 0 else { throw DatasetError.io(path: path(for: id), operation: "open", errno: errno) }
         defer { close(input) }
         var hasher = SHA256()
-        do {
-            try FileIO.forEachChunk(of: input, path: path(for: id)) { hasher.update(bufferPointer: $0) }
-        } catch { return nil }
+        try FileIO.forEachChunk(of: input, path: path(for: id)) { hasher.update(bufferPointer: $0) }
         return ObjectID(digest: hasher.finalize())
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The SQLite index (WAL mode) over the records: datasets, their linear histories and tags.
 /// It makes listing fast; it holds nothing the records lack, so `verify --repair` can
@@ -22,7 +25,10 @@ final class DatasetIndex: Sendable {
     let path: String
     let queue: DatabaseQueue
 
-    init(path: String, durable: Bool = true) throws {
+    /// Opens the index. `readOnly` opens never write: not the schema, not the `-shm` file when
+    /// the file system refuses it (see `openForReading`), so a store on a read-only or full
+    /// file system, or one this user may not write, can still be read.
+    init(path: String, durable: Bool = true, readOnly: Bool = false) throws {
         self.path = path
         var config = Configuration()
         config.journalMode = .wal
@@ -30,7 +36,76 @@ final class DatasetIndex: Sendable {
         if !durable {
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = OFF") }
         }
-        queue = try DatasetIndex.open(path: path, configuration: config)
+        if readOnly, let reader = try DatasetIndex.openForReading(path: path, configuration: config) {
+            queue = reader
+        } else {
+            queue = try DatasetIndex.open(path: path, configuration: config)
+        }
+    }
+
+    /// A read-only connection, or nil when the schema needs upgrading (which only a writer does).
+    ///
+    /// Reading a WAL database needs its `-shm` file; when it cannot be created (read-only
+    /// file system, a folder this user may not write, a full disk) and no write-ahead log is
+    /// pending, the file is opened `immutable`: nothing else can be changing it then.
+    private static func openForReading(path: String, configuration: Configuration) throws -> DatabaseQueue? {
+        var configuration = configuration
+        configuration.readonly = true
+        let version: Int
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            version = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+            if version >= 3 { return queue }
+            return nil
+        } catch let error as DatabaseError where [.SQLITE_CANTOPEN, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_FULL].contains(error.resultCode) {
+            guard (FileIO.fileSize(path + "-wal") ?? 0) == 0 else { throw failure(error, path: path) }
+            do {
+                let queue = try DatabaseQueue(path: "file:\(uriEscaped(path))?mode=ro&immutable=1", configuration: configuration)
+                guard try queue.read({ db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }) >= 3 else { throw failure(error, path: path) }
+                return queue
+            } catch let immutableError as DatabaseError {
+                throw failure(immutableError, path: path)
+            }
+        } catch let error as DatabaseError {
+            throw failure(error, path: path)
+        }
+    }
+
+    /// `path` as the path of a `file:` URI (RFC 3986: `%`, `?` and `#` escaped).
+    private static func uriEscaped(_ path: String) -> String {
+        var escaped = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0..<0x20, 0x7F...:
+                escaped += String(format: "%%%02X", byte)
+            default:
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return escaped
+    }
+
+    /// The error a user sees for a SQLite failure, by cause: only corruption calls for a
+    /// repair; a full disk, a read-only store or a lock does not (repairing then would set a
+    /// healthy index aside).
+    static func failure(_ error: DatabaseError, path: String) -> DatasetError {
+        let detail = error.message ?? "\(error.resultCode)"
+        let folder = FileIO.parentPath(of: path)
+        let cause: IndexFailure
+        switch error.resultCode {
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: cause = .damaged
+        case .SQLITE_FULL: cause = .full
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH: cause = .readOnly
+        case .SQLITE_BUSY, .SQLITE_LOCKED: cause = .busy
+        default:
+            // SQLite reports many write failures as a generic "disk I/O error": the cause is
+            // found on the file system itself.
+            if let free = FileIO.freeBytes(onFileSystemOf: folder), free < 1 << 20 {
+                return .indexUnavailable(path: path, cause: .full, detail: "\(detail), \(free) bytes free")
+            }
+            cause = access(folder, W_OK) != 0 ? .readOnly : .io
+        }
+        return .indexUnavailable(path: path, cause: cause, detail: detail)
     }
 
     /// Opens the index and brings its schema up to date. Two processes creating a store at
@@ -41,6 +116,9 @@ final class DatasetIndex: Sendable {
         while true {
             do {
                 let queue = try DatabaseQueue(path: path, configuration: configuration)
+                // Read first: a store that is up to date is opened without writing anything.
+                let current = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
+                if current >= 3 { return queue }
                 try queue.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
                         let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -57,7 +135,7 @@ final class DatasetIndex: Sendable {
                 attempt += 1
                 usleep(UInt32.random(in: 10_000...50_000))
             } catch let error as DatabaseError {
-                throw DatasetError.indexUnavailable(path: path, detail: error.message ?? "\(error.resultCode)")
+                throw failure(error, path: path)
             }
         }
     }
@@ -109,7 +187,7 @@ final class DatasetIndex: Sendable {
 
     private func wrap<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as DatabaseError {
-            throw DatasetError.indexUnavailable(path: path, detail: error.message ?? "\(error.resultCode)")
+            throw DatasetIndex.failure(error, path: path)
         }
     }
 
@@ -121,7 +199,7 @@ final class DatasetIndex: Sendable {
         let provenanceJSON: String = row["provenance"]
         let provenance = CanonicalJSON.parse(Array(provenanceJSON.utf8)).flatMap(Provenance.init(canonical:)) ?? Provenance()
         guard let id = ObjectID(hex: row["id"]), let tree = ObjectID(hex: row["tree"]) else {
-            throw DatasetError.indexUnavailable(path: "versions", detail: "a row holds an invalid id")
+            throw DatasetError.indexUnavailable(path: "versions", cause: .damaged, detail: "a row holds an invalid id")
         }
         let parentHex: String? = row["parent"]
         return VersionInfo(

@@ -26,7 +26,7 @@ extension DatasetStore {
 
     /// Commits a tree whose blobs are already in the store.
     func commit(dataset: String, tree: Tree, message: String, provenance: Provenance) throws -> VersionInfo {
-        guard let index else { throw DatasetError.indexUnavailable(path: indexPath, detail: "the store is open read-only") }
+        let index = try writableIndex()
         let treeID = try storeSmall(tree.canonicalBytes, in: objects)
         return try index.write { db in
             let head = try DatasetIndex.head(of: dataset, in: db)

@@ -9,6 +9,7 @@ extension DatasetStore {
         let held = try lock(.exclusive)
         defer { withExtendedLifetime(held) {} }
         let snapshot = try index.read { db in try IndexSnapshot(db) }
+        let objectListing = try objects.listing(), recordListing = try records.listing()
         var liveObjects = Set<ObjectID>()
         for treeID in Set(snapshot.versions.map(\.tree)) {
             liveObjects.insert(treeID)
@@ -20,8 +21,17 @@ extension DatasetStore {
             for entry in tree.entries { liveObjects.insert(entry.blob) }
         }
         let liveRecords = Set(snapshot.versions.map(\.id)).union(snapshot.tags.map(\.record))
+        // An index that lost versions (one started empty over existing records, say) would
+        // have gc delete them: read every record gc would delete, and refuse if one is a
+        // version the index should list.
+        var unindexed = [VersionRecord]()
+        for id in recordListing.ids where !liveRecords.contains(id) {
+            let bytes = try FileIO.read(records.path(for: id))
+            if ObjectID.of(bytes) == id, case .version(let record) = StoredRecord.decode(bytes) { unindexed.append(record) }
+        }
+        let missing = snapshot.versionsMissing(from: unindexed)
+        if !missing.isEmpty { throw DatasetError.indexMissesVersions(summary: IndexSnapshot.describe(missing)) }
         var report = GarbageReport()
-        let objectListing = objects.listing(), recordListing = records.listing()
         for id in objectListing.ids where !liveObjects.contains(id) {
             report.bytesFreed += FileIO.fileSize(objects.path(for: id)) ?? 0
             FileIO.remove(objects.path(for: id))

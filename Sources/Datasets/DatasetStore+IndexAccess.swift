@@ -6,8 +6,15 @@ import GRDB
 extension DatasetStore {
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction.
     public func writeIndex<T>(_ body: (Database) throws -> T) throws -> T {
-        guard let index else { throw DatasetError.indexUnavailable(path: indexPath, detail: "the store was opened read-only") }
-        return try index.write(body)
+        try writableIndex().write(body)
+    }
+
+    /// The index of a store opened for writing.
+    func writableIndex() throws -> DatasetIndex {
+        guard let index, mode == .readWrite else {
+            throw DatasetError.indexUnavailable(path: indexPath, cause: .openedReadOnly, detail: "the store was opened read-only")
+        }
+        return index
     }
 
     /// Runs `body` on a read snapshot; nil when a read-only store has no index yet.

@@ -7,7 +7,7 @@ extension DatasetStore {
         return try index.read { db in
             try Row.fetchAll(db, sql: "SELECT name, head, versions, files, bytes, updated_ms FROM datasets ORDER BY name").map { row in
                 guard let head = ObjectID(hex: row["head"]) else {
-                    throw DatasetError.indexUnavailable(path: indexPath, detail: "dataset \(row["name"] as String) has an invalid head")
+                    throw DatasetError.indexUnavailable(path: indexPath, cause: .damaged, detail: "dataset \(row["name"] as String) has an invalid head")
                 }
                 return DatasetSummary(name: row["name"], versions: row["versions"], latest: head, bytes: row["bytes"],
                                       files: row["files"], updated: Timestamp(milliseconds: row["updated_ms"]))
@@ -76,7 +76,7 @@ extension DatasetStore {
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT \(DatasetIndex.versionColumns) FROM versions WHERE dataset = ? AND seq = ?",
                 arguments: [dataset, target.sequence]) else {
-                throw DatasetError.indexUnavailable(path: indexPath, detail: "\(dataset) has no version number \(target.sequence)")
+                throw DatasetError.indexUnavailable(path: indexPath, cause: .damaged, detail: "\(dataset) has no version number \(target.sequence)")
             }
             let id: String = row["id"]
             var tags = try DatasetIndex.tags(of: dataset, in: db)[id] ?? []

@@ -14,25 +14,35 @@ extension DatasetStore {
         let held = try layout.lock(.exclusive)
         defer { withExtendedLifetime(held) {} }
         var repairs = [String]()
+        // Everything is read before anything changes: a file that cannot be read (permissions,
+        // a failing disk) is not proven damaged, and a repair on a partial view would drop it.
+        var scan = try StoreScan(layout)
+        if !scan.unreadable.isEmpty {
+            throw DatasetError.unreadableStore(count: scan.unreadable.count, first: scan.unreadable[0].description)
+        }
         var previous: IndexSnapshot?
-        do {
-            let index = try DatasetIndex(path: layout.indexPath)
-            previous = try index.read { db in
-                guard try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" else {
-                    throw DatasetError.indexUnavailable(path: layout.indexPath, detail: "quick_check failed")
+        if FileIO.exists(layout.indexPath) {
+            do {
+                let index = try DatasetIndex(path: layout.indexPath)
+                previous = try index.read { db in
+                    guard try String.fetchOne(db, sql: "PRAGMA quick_check") == "ok" else {
+                        throw DatasetError.indexUnavailable(path: layout.indexPath, cause: .damaged, detail: "quick_check failed")
+                    }
+                    return try IndexSnapshot(db)
                 }
-                return try IndexSnapshot(db)
+            } catch DatasetError.indexUnavailable(_, .damaged, let detail) {
+                // Only an index proven damaged is set aside. A full disk, a read-only store or a
+                // lock is rethrown with its own advice: the index is healthy, and setting it aside
+                // would lose the run log and, with it gone, start from the records alone.
+                let aside = "\(layout.root)/corrupt/index-\(Timestamp.now().milliseconds).sqlite"
+                try FileIO.makeDirectories("\(layout.root)/corrupt")
+                for suffix in ["", "-wal", "-shm"] where FileIO.exists(layout.indexPath + suffix) {
+                    try FileIO.rename(layout.indexPath + suffix, aside + suffix)
+                }
+                repairs.append("the index is damaged (\(detail)); moved it to \(aside) and rebuilt it from the records")
             }
-        } catch {
-            let aside = "\(layout.root)/corrupt/index-\(Timestamp.now().milliseconds).sqlite"
-            try FileIO.makeDirectories("\(layout.root)/corrupt")
-            for suffix in ["", "-wal", "-shm"] where FileIO.exists(layout.indexPath + suffix) {
-                try FileIO.rename(layout.indexPath + suffix, aside + suffix)
-            }
-            repairs.append("the index could not be read (\(error)); moved it to \(aside) and rebuilt it")
         }
         let store = try DatasetStore(home: home, indexOpening: .rebuild)
-        var scan = StoreScan(store)
         for (path, problem) in scan.corrupt {
             let aside = "\(store.root)/corrupt/\(path.split(separator: "/").suffix(3).joined(separator: "-"))"
             try FileIO.makeDirectories("\(store.root)/corrupt")
@@ -41,7 +51,7 @@ extension DatasetStore {
         }
         scan.corrupt = []
         let rebuilt = store.rebuild(from: scan, preferring: previous)
-        guard let index = store.index else { throw DatasetError.indexUnavailable(path: store.indexPath, detail: "not open") }
+        let index = try store.writableIndex()
         try index.write { db in
             try db.execute(sql: "DELETE FROM tags; DELETE FROM versions; DELETE FROM datasets;")
             for version in rebuilt.versions { try DatasetIndex.insert(version, into: db) }

@@ -10,7 +10,7 @@ extension DatasetStore {
         defer { withExtendedLifetime(held) {} }
         // The index first: whatever it names was durable before it was indexed.
         let snapshot = try index.read { db in try IndexSnapshot(db) }
-        let scan = StoreScan(self)
+        let scan = try StoreScan(self)
         return check(snapshot, against: scan)
     }
 
@@ -21,6 +21,7 @@ extension DatasetStore {
         report.datasets = snapshot.datasets.count
         report.versions = snapshot.versions.count
         report.problems += scan.corrupt.map { "\($0.problem) (\($0.path)); `verify --repair` sets it aside" }
+        report.problems += scan.unreadable.map { "cannot read: \($0)" }
 
         var byID = [ObjectID: VersionInfo]()
         for version in snapshot.versions { byID[version.id] = version }
@@ -79,6 +80,11 @@ extension DatasetStore {
             }
         }
         let indexedRecords = Set(snapshot.versions.map(\.id)).union(snapshot.tags.map(\.record))
+        let missing = snapshot.versionsMissing(from: scan.versionRecords.filter { !indexedRecords.contains($0.key) }.map(\.value))
+        if !missing.isEmpty {
+            report.problems.append("the index does not list versions that the records hold (\(IndexSnapshot.describe(missing))); "
+                                   + "`wf datasets verify --repair` rebuilds it from the records (gc refuses until then)")
+        }
         let unindexed = scan.versionRecords.keys.filter { !indexedRecords.contains($0) }.count
             + scan.tagRecords.keys.filter { !indexedRecords.contains($0) }.count
         if unindexed > 0 {
@@ -93,6 +99,25 @@ extension DatasetStore {
 
 /// The index read in one transaction.
 struct IndexSnapshot {
+    /// Among records the index does not list, those it should: versions of a dataset it does
+    /// not know, and versions whose parent it does not list either. A commit cut off before
+    /// its transaction leaves neither: its record's parent is the head it read (or none, for
+    /// a new dataset's first version, which still counts here: it is indistinguishable from a
+    /// lost one-version dataset, and a repair indexes it). Counted by dataset.
+    func versionsMissing(from unindexed: [VersionRecord]) -> [String: Int] {
+        let datasetNames = Set(datasets.map(\.name)), versionIDs = Set(versions.map(\.id))
+        var missing = [String: Int]()
+        for record in unindexed where !datasetNames.contains(record.dataset) || record.parent.map({ !versionIDs.contains($0) }) ?? false {
+            missing[record.dataset, default: 0] += 1
+        }
+        return missing
+    }
+
+    static func describe(_ missing: [String: Int]) -> String {
+        let shown = missing.sorted { $0.key < $1.key }.prefix(3).map { "\($0.key): \($0.value)" }
+        return shown.joined(separator: ", ") + (missing.count > 3 ? ", and \(missing.count - 3) more datasets" : "")
+    }
+
     struct TagRow { var dataset: String; var tag: String; var version: ObjectID; var record: ObjectID }
 
     var datasets: [DatasetSummary]

@@ -16,6 +16,7 @@ public final class DatasetStore: Sendable {
     let lockPath: String
     let indexPath: String
     let durable: Bool
+    let mode: AccessMode
     /// nil for a read-only open of a store that was never written.
     let index: DatasetIndex?
 
@@ -42,16 +43,23 @@ public final class DatasetStore: Sendable {
         lockPath = root + "/lock"
         indexPath = root + "/index.sqlite"
         self.durable = durable
+        self.mode = mode
         // A missing index over existing records must be rebuilt, not started afresh: a new,
         // empty index would hide every version (and `gc` would then sweep them).
         if indexOpening == .existing && !FileIO.exists(indexPath) {
-            if !records.allIDs().isEmpty {
-                throw DatasetError.indexUnavailable(path: indexPath, detail: "it is missing but records exist")
+            if try !records.allIDs().isEmpty {
+                throw DatasetError.indexUnavailable(path: indexPath, cause: .missing, detail: "no index file")
             }
             if mode == .readOnly {
                 index = nil
                 return
             }
+        }
+        // Reading creates nothing: a store on a read-only file system, or one this user may
+        // not write, can still be read.
+        if mode == .readOnly && indexOpening == .existing {
+            index = try DatasetIndex(path: indexPath, durable: durable, readOnly: true)
+            return
         }
         for folder in [root, objects.root, records.root, temporaryDirectory] { try FileIO.makeDirectories(folder) }
         index = indexOpening == .skip ? nil : try DatasetIndex(path: indexPath, durable: durable)

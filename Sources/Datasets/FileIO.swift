@@ -65,6 +65,15 @@ enum FileIO {
         return String(path[..<slash])
     }
 
+    /// Bytes this user may still write on the file system holding `path` (root may use the
+    /// reserved blocks too), or nil when it cannot be asked.
+    static func freeBytes(onFileSystemOf path: String) -> Int64? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        let blocks = getuid() == 0 ? info.f_bfree : info.f_bavail
+        return Int64(blocks) * Int64(info.f_frsize)
+    }
+
     static func exists(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0
@@ -147,6 +156,17 @@ enum FileIO {
         } else {
             unlink(path)
         }
+    }
+
+    /// Names of the entries of a folder, without `.` and `..`; empty if it does not exist, an
+    /// error if it exists but cannot be read.
+    static func listExistingDirectory(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else {
+            if errno == ENOENT { return [] }
+            throw DatasetError.io(path: path, operation: "list", errno: errno)
+        }
+        closedir(dir)
+        return listDirectory(path)
     }
 
     /// Names of the entries of a folder, without `.` and `..`; empty if it does not exist.

@@ -15,8 +15,19 @@ final class StoreLock {
     private let fd: Int32
 
     init(path: String, mode: Mode) throws {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        var fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // A reader of a store it may not write (or on a read-only file system) locks through a
+        // read-only descriptor: flock does not need write access. With no lock file at all,
+        // no writer ever ran there, so there is nothing to wait for.
+        if fd < 0 && mode == .shared && (errno == EACCES || errno == EROFS || errno == EPERM) {
+            fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 && errno == ENOENT {
+                self.fd = -1
+                return
+            }
+        }
         guard fd >= 0 else { throw DatasetError.io(path: path, operation: "open lock", errno: errno) }
+        self.fd = fd
         while flock(fd, mode == .shared ? LOCK_SH : LOCK_EX) != 0 {
             if errno == EINTR { continue }
             let code = errno
@@ -25,5 +36,5 @@ final class StoreLock {
         }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 }

@@ -7,22 +7,34 @@ struct StoreScan {
     var tagRecords = [ObjectID: TagRecord]()
     /// Paths of files whose bytes do not hash to their names, or records that do not decode.
     var corrupt = [(path: String, problem: String)]()
+    /// Files that could not be read at all (permissions, I/O errors): not proven damaged, so
+    /// a repair leaves them alone and stops.
+    var unreadable = [DatasetError]()
     var temporaries = [String]()
 
-    init(_ store: DatasetStore) {
+    init(_ store: DatasetStore) throws {
         let objects = store.objects, records = store.records
-        let objectListing = objects.listing(), recordListing = records.listing()
+        let objectListing = try objects.listing(), recordListing = try records.listing()
         for id in objectListing.ids {
             let path = objects.path(for: id)
-            if let actual = objects.hashOfStoredFile(id), actual == id {
-                objectSizes[id] = FileIO.fileSize(path) ?? 0
-            } else {
-                corrupt.append((path, "object \(id.short) does not hash to its name"))
+            do {
+                if try objects.hashOfStoredFile(id) == id {
+                    objectSizes[id] = FileIO.fileSize(path) ?? 0
+                } else {
+                    corrupt.append((path, "object \(id.short) does not hash to its name"))
+                }
+            } catch let error as DatasetError {
+                unreadable.append(error)
             }
         }
         for id in recordListing.ids {
             let path = records.path(for: id)
-            guard let bytes = try? FileIO.read(path), ObjectID.of(bytes) == id else {
+            let bytes: [UInt8]
+            do { bytes = try FileIO.read(path) } catch let error as DatasetError {
+                unreadable.append(error)
+                continue
+            }
+            guard ObjectID.of(bytes) == id else {
                 corrupt.append((path, "record \(id.short) does not hash to its name"))
                 continue
             }

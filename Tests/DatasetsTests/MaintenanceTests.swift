@@ -73,7 +73,7 @@ import TestSupport
         #expect(throws: DatasetError.self) { try DatasetStore(home: home).listDatasets() }
         let report = try DatasetStore.repair(home: home)
         #expect(report.isClean)
-        #expect(report.repairs.contains { $0.contains("could not be read") })
+        #expect(report.repairs.contains { $0.contains("is damaged") })
         #expect(try DatasetStore(home: home).resolve("a").id == made[1].id)
     }
 
@@ -94,7 +94,7 @@ import TestSupport
 
     @Test func gcRemovesOnlyWhatNothingNeeds() throws {
         let (store, made) = try populated()
-        let kept = store.objects.allIDs().count
+        let kept = try store.objects.allIDs().count
         try store.tag("a", as: "first")  // moves the tag: the old tag record becomes garbage
         try store.storeSmall(Array("loose object".utf8), in: store.objects)
         try scratch.write("home/datasets/tmp/.tmp-1-1", "half-written record")
@@ -102,9 +102,54 @@ import TestSupport
         #expect(try store.verify().notes.contains { $0.contains("2 temporary files") })
         let report = try store.collectGarbage()
         #expect(report.objectsRemoved == 1 && report.recordsRemoved == 1 && report.temporariesRemoved == 2)
-        #expect(store.objects.allIDs().count == kept)
+        #expect(try store.objects.allIDs().count == kept)
         #expect(try store.verify().isClean)
         for version in made { _ = try store.export(version, to: scratch("export-\(version.id.short)")) }
         #expect(try store.collectGarbage() == GarbageReport())
+    }
+
+    /// What the old repair left after a full disk: an empty index over existing records.
+    @Test func anIndexMissingVersionsIsAProblemAndGCRefusesToSweepThem() throws {
+        let (store, made) = try populated()
+        for suffix in ["", "-wal", "-shm"] { unlink(store.indexPath + suffix) }
+        let emptied = try DatasetStore(home: home, indexOpening: .rebuild)
+        let records = try emptied.records.allIDs().count
+        let report = try emptied.verify()
+        #expect(report.problems.contains { $0.contains("does not list versions") && $0.contains("a: 2") })
+        #expect(throws: DatasetError.self) { try emptied.collectGarbage() }
+        #expect(try emptied.records.allIDs().count == records)
+        _ = try DatasetStore.repair(home: home)
+        #expect(try DatasetStore(home: home).resolve("a").id == made[1].id)
+        #expect(try DatasetStore(home: home).collectGarbage().recordsRemoved == 0)
+    }
+
+    @Test func aRepairChangesNothingWhenAFileCannotBeRead() throws {
+        let (store, made) = try populated()
+        // A record that cannot be read (a folder in its place reads as EISDIR) is not proven
+        // damaged: the repair stops before it sets anything aside.
+        let path = store.records.path(for: made[0].id)
+        let bytes = try FileIO.read(path)
+        chmod(path, 0o644)
+        unlink(path)
+        mkdir(path, 0o755)
+        #expect {
+            try DatasetStore.repair(home: home)
+        } throws: { error in
+            (error as? DatasetError).map { if case .unreadableStore = $0 { return true } else { return false } } ?? false
+        }
+        #expect(!FileManager.default.fileExists(atPath: "\(store.root)/corrupt"))
+        #expect(try store.resolve("a~1").id == made[0].id)
+        rmdir(path)
+        try FileIO.writeAtomically(bytes, to: path, temporaryDirectory: store.temporaryDirectory)
+        #expect(try store.verify().isClean)
+    }
+
+    @Test func indexErrorsGiveAdviceByCause() {
+        let damaged = DatasetError.indexUnavailable(path: "i", cause: .damaged, detail: "x").description
+        #expect(damaged.contains("verify --repair"))
+        for cause in [IndexFailure.full, .readOnly, .busy, .io] {
+            #expect(!DatasetError.indexUnavailable(path: "i", cause: cause, detail: "x").description.contains("--repair"))
+        }
+        #expect(DatasetError.io(path: "p", operation: "write", errno: ENOSPC).description.contains("free space"))
     }
 }

@@ -57,11 +57,6 @@ extension DatasetStore {
         }
     }
 
-    private func writableIndex() throws -> DatasetIndex {
-        guard let index else { throw DatasetError.indexUnavailable(path: indexPath, detail: "the store was opened read-only") }
-        return index
-    }
-
     private static func upsert(_ job: JobRecord, run: String, in db: Database) throws {
         try db.execute(
             sql: """

@@ -12,7 +12,9 @@ struct GCCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let report = try store.open().collectGarbage()
+        // gc only reads the index: opened for reading, it still runs on a full disk, where it
+        // is most wanted.
+        let report = try store.open(.readOnly).collectGarbage()
         if output.json { return try JSONOutput.print(report) }
         print("removed \(report.objectsRemoved) objects, \(report.recordsRemoved) records, "
               + "\(report.temporariesRemoved) temporaries; freed \(Format.bytes(report.bytesFreed))")

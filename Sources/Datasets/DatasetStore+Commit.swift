@@ -1,16 +1,52 @@
 import Dispatch
 import GRDB
 
+/// One version to commit as part of `DatasetStore.commit(_:completingRun:)`: the files and
+/// folders of `paths` (mapped as `SourceScanner` maps them) as the next version of `dataset`.
+public struct PendingVersion: Sendable {
+    public var dataset: String
+    public var paths: [String]
+    public var message: String
+    public var provenance: Provenance
+    /// The run job and output this version is, recorded in the run's job row in the same
+    /// transaction (`wf runs show` lists it).
+    public var runOutput: (job: String, output: String)?
+
+    public init(dataset: String, paths: [String], message: String, provenance: Provenance = Provenance(),
+                runOutput: (job: String, output: String)? = nil) {
+        self.dataset = dataset
+        self.paths = paths
+        self.message = message
+        self.provenance = provenance
+        self.runOutput = runOutput
+    }
+}
+
 extension DatasetStore {
     /// Commits files and folders on disk as a new version of `dataset` (see `SourceScanner`
     /// for how paths map into the version). Nothing is written when an input is invalid.
     public func commit(dataset: String, paths: [String], message: String, provenance: Provenance = Provenance(),
                        progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> VersionInfo {
-        try DatasetName.validate(dataset)
-        let sources = try SourceScanner.scan(paths)
+        try commit([PendingVersion(dataset: dataset, paths: paths, message: message, provenance: provenance)], progress: progress)[0]
+    }
+
+    /// Commits several versions, all or none: every input is scanned before anything is
+    /// written, every blob staged and published and every tree stored, then one `BEGIN
+    /// IMMEDIATE` transaction writes each record and moves each head (versions of one
+    /// dataset follow each other in the order given) and, with `completingRun`, marks that
+    /// run succeeded. A failure or a kill at any point before the transaction commits leaves
+    /// no version visible (only unreferenced objects and records, which `gc` removes); after
+    /// it, every version and the run's success are durable together. This is what makes a
+    /// run's outputs exactly once: a retried run finds its outputs committed if and only if
+    /// its run record says it succeeded.
+    public func commit(_ pending: [PendingVersion], completingRun runID: String? = nil,
+                       progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [VersionInfo] {
+        for version in pending { try DatasetName.validate(version.dataset) }
+        let sources = try pending.map { try SourceScanner.scan($0.paths) }
+        let index = try writableIndex()
         let held = try lock(.shared)
         defer { withExtendedLifetime(held) {} }
-        let staged = try stage(sources, progress: progress)
+        let staged = try stage(sources.flatMap { $0 }, progress: progress)
         let stager = self.stager
         do {
             try stager.publish(staged)
@@ -18,28 +54,37 @@ extension DatasetStore {
             stager.discard(staged)
             throw error
         }
-        let entries = zip(sources, staged).map { source, blob in
-            TreeEntry(path: source.datasetPath, size: blob.size, executable: source.executable, blob: blob.id)
+        var trees = [(tree: Tree, id: ObjectID)]()
+        var offset = 0
+        for files in sources {
+            let blobs = staged[offset..<(offset + files.count)]
+            offset += files.count
+            let entries = zip(files, blobs).map { source, blob in
+                TreeEntry(path: source.datasetPath, size: blob.size, executable: source.executable, blob: blob.id)
+            }
+            let tree = try Tree(entries: entries)
+            trees.append((tree, try storeSmall(tree.canonicalBytes, in: objects)))
         }
-        return try commit(dataset: dataset, tree: try Tree(entries: entries), message: message, provenance: provenance)
-    }
-
-    /// Commits a tree whose blobs are already in the store.
-    func commit(dataset: String, tree: Tree, message: String, provenance: Provenance) throws -> VersionInfo {
-        let index = try writableIndex()
-        let treeID = try storeSmall(tree.canonicalBytes, in: objects)
         return try index.write { db in
-            let head = try DatasetIndex.head(of: dataset, in: db)
-            let record = VersionRecord(dataset: dataset, parent: head?.id, tree: treeID, created: Timestamp.now(),
-                                       message: message, provenance: provenance)
-            // The record is durable before the transaction commits: a kill in between leaves an
-            // unreferenced record, never an indexed version without one.
-            let id = try storeSmall(record.canonicalBytes, in: records)
-            let version = VersionInfo(id: id, dataset: dataset, sequence: (head?.sequence ?? 0) + 1, parent: head?.id,
-                                      tree: treeID, created: record.created, message: message, files: tree.fileCount,
-                                      bytes: tree.totalBytes, provenance: provenance, tags: [])
-            try DatasetIndex.insert(version, into: db)
-            return version
+            var versions = [VersionInfo]()
+            for (version, tree) in zip(pending, trees) {
+                let head = try DatasetIndex.head(of: version.dataset, in: db)
+                let record = VersionRecord(dataset: version.dataset, parent: head?.id, tree: tree.id, created: Timestamp.now(),
+                                           message: version.message, provenance: version.provenance)
+                // The record is durable before the transaction commits: a kill in between leaves an
+                // unreferenced record, never an indexed version without one.
+                let id = try storeSmall(record.canonicalBytes, in: records)
+                let info = VersionInfo(id: id, dataset: version.dataset, sequence: (head?.sequence ?? 0) + 1, parent: head?.id,
+                                       tree: tree.id, created: record.created, message: version.message, files: tree.tree.fileCount,
+                                       bytes: tree.tree.totalBytes, provenance: version.provenance, tags: [])
+                try DatasetIndex.insert(info, into: db)
+                if let runID, let (job, output) = version.runOutput {
+                    try Self.setJobOutput(run: runID, job: job, output: output, value: info.reference, in: db)
+                }
+                versions.append(info)
+            }
+            if let runID { try Self.markRunFinished(runID, status: .succeeded, summary: nil, at: .now(), in: db) }
+            return versions
         }
     }
 

@@ -105,27 +105,28 @@ public final class LocalRunner {
             throw RunError.runFailed(run: runID, failures: failures)
         }
 
-        var versions = [VersionInfo]()
-        do {
-            for job in plan.jobs {
-                guard case .success(let done)? = outcomes[job.name] else { continue }
-                for (name, output) in job.outputs.sorted(by: { $0.key < $1.key }) {
-                    guard case .dataset(let dataset) = output, done.values[name] == nil else { continue }
-                    let provenance = Provenance(repository: plan.repository, commit: plan.commit, workflow: plan.workflow, job: job.name, run: runID,
-                                                settingsDigest: done.result.settingsDigest, modelDigest: done.result.modelDigest,
-                                                modelSource: done.result.modelSource, image: done.result.imageDigest,
-                                                uncommitted: plan.uncommitted ? "true" : nil)
-                    let version = try store.commit(dataset: dataset, paths: [outputPaths[job.name]![name]!],
-                                                   message: "\(plan.workflow) \(job.name).\(name)", provenance: provenance)
-                    versions.append(version)
-                    recordJob(job.name, in: &record) { $0.outputs[name] = version.reference }
-                }
+        // Every dataset output in one transaction with the run's success: a failure (or a kill)
+        // before it commits leaves no version, after it all of them; a retried run can tell.
+        var pending = [PendingVersion]()
+        for job in plan.jobs {
+            guard case .success(let done)? = outcomes[job.name] else { continue }
+            for (name, output) in job.outputs.sorted(by: { $0.key < $1.key }) {
+                guard case .dataset(let dataset) = output, done.values[name] == nil else { continue }
+                let provenance = Provenance(repository: plan.repository, commit: plan.commit, workflow: plan.workflow, job: job.name, run: runID,
+                                            settingsDigest: done.result.settingsDigest, modelDigest: done.result.modelDigest,
+                                            modelSource: done.result.modelSource, image: done.result.imageDigest,
+                                            uncommitted: plan.uncommitted ? "true" : nil)
+                pending.append(PendingVersion(dataset: dataset, paths: [outputPaths[job.name]![name]!], message: "\(plan.workflow) \(job.name).\(name)",
+                                              provenance: provenance, runOutput: (job.name, name)))
             }
+        }
+        let versions: [VersionInfo]
+        do {
+            versions = try store.commit(pending, completingRun: runID)
         } catch {
-            try? store.recordRunFinished(runID, status: .failed, summary: "committing the outputs failed: \(error)")
+            try? store.recordRunFinished(runID, status: .failed, summary: "committing the outputs failed (none was committed): \(error)")
             throw error
         }
-        try store.recordRunFinished(runID, status: .succeeded, summary: nil)
         return Result(run: try store.run(runID), versions: versions)
     }
 

@@ -99,9 +99,18 @@ public final class Daemon: @unchecked Sendable {
             branchRef = head?.branch.map { "refs/heads/\($0)" } ?? "refs/heads/main"
         }
         let target = try commit.map { try repository.resolve($0) } ?? repository.resolve(branchRef)
-        for entry in try enqueue(link: state.link, ref: branchRef, commit: target, source: .trigger)
-        where !entries.contains(where: { $0.item.id == entry.item.id }) {
-            entries.append(entry)
+        for var entry in try enqueue(link: state.link, ref: branchRef, commit: target, source: .trigger) {
+            // Asked for by name: an item that was cut off twice or failed runs again.
+            if !entry.isNew, let again = try triggers.requeue(entry.item.id, detail: "queued again by wf trigger after it \(entry.item.status.rawValue == "failed" ? "failed" : "was cut off")") {
+                entry = (again, true)
+                log("\(name): \(branchRef) at \(target.prefix(12)): queued \(again.workflow) again (wf trigger)")
+                wake.signal()
+            }
+            if let known = entries.firstIndex(where: { $0.item.id == entry.item.id }) {
+                if entry.isNew { entries[known] = entry }
+            } else {
+                entries.append(entry)
+            }
         }
         return entries
     }

@@ -148,6 +148,20 @@ public struct TriggerStore: Sendable {
         }
     }
 
+    /// `wf trigger` on an item that ended without success (cut off twice, or failed): queues
+    /// it again with a fresh count of attempts. Returns the item as queued, or nil when it
+    /// is waiting, running or succeeded (a success is never repeated).
+    public func requeue(_ id: Int64, detail: String) throws -> QueueItem? {
+        try store.writeIndex { db in
+            try db.execute(sql: """
+                UPDATE queue SET status = 'queued', attempts = 0, detail = ?, started_ms = NULL, finished_ms = NULL
+                WHERE id = ? AND status IN ('interrupted', 'failed')
+                """, arguments: [detail, id])
+            guard db.changesCount > 0 else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE id = ?", arguments: [id]).map(Self.item)
+        }
+    }
+
     /// Takes the oldest queued item and marks it running (one more attempt).
     public func claimNext() throws -> QueueItem? {
         // The idle worker asks four times a second: a read, so it never holds the write lock for nothing.

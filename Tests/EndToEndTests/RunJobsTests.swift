@@ -107,6 +107,49 @@ import TestSupport
         #expect(try WFBinary.run(["runs", "show", "run-none", "--home", home]).stderr.contains("no run 'run-none'"))
     }
 
+    /// A run's dataset outputs are committed all or none: the second output holds a FIFO,
+    /// which cannot be stored, so the first (committed first, by name) is not committed either.
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func anOutputThatCannotBeCommittedCommitsNoOtherOutput() throws {
+        let repo = try WorkflowRepository(in: scratch, workflow: """
+            jobs:
+              write:
+                outputs:
+                  a: {type: dataset, with: {ref: first-output}}
+                  b: {type: dataset, with: {ref: second-output}}
+                uses: script@v1
+                with:
+                  script: |-
+                    echo fine > /outputs/a/a.txt
+                    echo fine > /outputs/b/b.txt
+                    mkfifo /outputs/b/pipe
+            """)
+        let home = scratch("home")
+        let result = try WFBinary.run(["run", repo.workflowFile, "--home", home])
+        #expect(result.status != 0 && result.stderr.contains("pipe"), "\(result.stderr)")
+        let listed = try WFBinary.run(["datasets", "ls", "--json", "--home", home]).stdout
+        #expect(!listed.contains("first-output") && !listed.contains("second-output"), "a failed run committed: \(listed)")
+        let run = try latestRun(home: home)
+        #expect(run.status == .failed && run.summary?.contains("none was committed") == true, "\(run)")
+
+        // Fixed, the same workflow commits both in one go, and the run record names them.
+        try Data("""
+            jobs:
+              write:
+                outputs:
+                  a: {type: dataset, with: {ref: first-output}}
+                  b: {type: dataset, with: {ref: second-output}}
+                uses: script@v1
+                with:
+                  script: |-
+                    echo fine > /outputs/a/a.txt
+                    echo fine > /outputs/b/b.txt
+            """.utf8).write(to: URL(fileURLWithPath: repo.workflowFile))
+        #expect(try WFBinary.run(["run", repo.workflowFile, "--home", home]).status == 0)
+        let fixed = try latestRun(home: home)
+        #expect(fixed.status == .succeeded && fixed.jobs[0].outputs.keys.sorted() == ["a", "b"], "\(fixed)")
+    }
+
     static let inputsWorkflow = """
         inputs:
           corpus: {type: dataset}

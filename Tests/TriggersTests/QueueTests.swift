@@ -32,6 +32,23 @@ import Workflows
         #expect(try triggers.queue().first { $0.commit == "c2" }?.runID == "run-1")
     }
 
+    /// `wf trigger` on an item cut off twice (or failed) queues it again; a success is never repeated.
+    @Test func anItemCutOffTwiceCanBeQueuedAgainByName() throws {
+        let triggers = try TriggerStore(home: scratch("home"))
+        try triggers.add(Link(name: "repo", url: "/srv/repo"), heads: [:])
+        let item = try triggers.enqueue(link: "repo", commit: "c1", ref: "refs/heads/main", workflow: "w.yaml", source: .poll).item
+        for _ in 0..<2 {
+            _ = try triggers.claimNext()
+            _ = try triggers.recoverInterrupted()
+        }
+        #expect(try triggers.queue().first?.status == .interrupted)
+        let again = try #require(try triggers.requeue(item.id, detail: "queued again"))
+        #expect(again.status == .queued && again.attempts == 0)
+        let claimed = try #require(try triggers.claimNext())
+        try triggers.finish(claimed.id, status: .succeeded, runID: "run-2", detail: nil)
+        #expect(try triggers.requeue(item.id, detail: "queued again") == nil)
+    }
+
     /// Killed after its run succeeded but before the queue heard: finished, not run again.
     @Test func aRunThatSucceededBeforeTheCrashIsNotRepeated() throws {
         let triggers = try TriggerStore(home: scratch("home"))

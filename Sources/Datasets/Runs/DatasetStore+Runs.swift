@@ -27,10 +27,21 @@ extension DatasetStore {
 
     /// Records how a run ended.
     public func recordRunFinished(_ id: String, status: RunRecord.Status, summary: String?, at time: Timestamp = .now()) throws {
-        try writableIndex().write { db in
-            try db.execute(sql: "UPDATE runs SET status = ?, summary = ?, finished_ms = ? WHERE id = ?",
-                           arguments: [status.rawValue, summary, time.milliseconds, id])
-        }
+        try writableIndex().write { db in try Self.markRunFinished(id, status: status, summary: summary, at: time, in: db) }
+    }
+
+    static func markRunFinished(_ id: String, status: RunRecord.Status, summary: String?, at time: Timestamp, in db: Database) throws {
+        try db.execute(sql: "UPDATE runs SET status = ?, summary = ?, finished_ms = ? WHERE id = ?",
+                       arguments: [status.rawValue, summary, time.milliseconds, id])
+    }
+
+    /// Adds `output = value` to a job's recorded outputs.
+    static func setJobOutput(run: String, job: String, output: String, value: String, in db: Database) throws {
+        let current = try String.fetchOne(db, sql: "SELECT outputs FROM run_jobs WHERE run = ? AND job = ?", arguments: [run, job])
+        guard let current else { return }
+        var outputs = strings(current)
+        outputs[output] = value
+        try db.execute(sql: "UPDATE run_jobs SET outputs = ? WHERE run = ? AND job = ?", arguments: [json(outputs), run, job])
     }
 
     /// The latest runs, newest first, with their jobs.

@@ -26,16 +26,38 @@ struct BlobStager: Sendable {
     /// Files up to this size are read whole; bigger ones stream through a fixed buffer.
     static let wholeFileLimit = 8 << 20
 
-    func stage(file path: String) throws -> StagedBlob {
+    /// Stages the file at `path`. A file that changes while it is read (its size, mtime or
+    /// ctime differ before and after, or the bytes read are not its size) would be stored
+    /// torn, as bytes it never held: it is read again, up to `attempts` times, then refused
+    /// with `DatasetError.fileChanged`.
+    func stage(file path: String, attempts: Int = 3) throws -> StagedBlob {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw DatasetError.io(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw DatasetError.io(path: path, operation: "stat", errno: errno) }
-        if Int(info.st_size) <= BlobStager.wholeFileLimit {
-            return try stage(bytes: try FileIO.read(fd, path: path, expectedSize: Int(info.st_size)))
+        for attempt in 1...attempts {
+            var before = stat(), after = stat()
+            guard fstat(fd, &before) == 0 else { throw DatasetError.io(path: path, operation: "stat", errno: errno) }
+            if attempt > 1 { guard lseek(fd, 0, SEEK_SET) == 0 else { throw DatasetError.io(path: path, operation: "seek", errno: errno) } }
+            // One byte past the size read before: enough to see that the file grew, without
+            // chasing a writer that appends faster than we read.
+            let limit = Int(before.st_size) + 1
+            let staged = Int(before.st_size) <= BlobStager.wholeFileLimit
+                ? try stage(bytes: try FileIO.read(fd, path: path, expectedSize: Int(before.st_size), limit: limit))
+                : try stream(fd: fd, path: path, limit: Int64(limit))
+            guard fstat(fd, &after) == 0 else { throw DatasetError.io(path: path, operation: "stat", errno: errno) }
+            if BlobStager.unchanged(before, after) && staged.size == Int64(after.st_size) { return staged }
+            discard([staged])
+            if attempt == attempts {
+                throw DatasetError.fileChanged(path: path, detail: "\(before.st_size) bytes when reading began, \(after.st_size) when it ended")
+            }
+            usleep(UInt32(20_000 * attempt))
         }
-        return try stream(fd: fd, path: path)
+        preconditionFailure("unreachable: the last attempt returns or throws")
+    }
+
+    private static func unchanged(_ a: stat, _ b: stat) -> Bool {
+        a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec
+            && a.st_ctim.tv_sec == b.st_ctim.tv_sec && a.st_ctim.tv_nsec == b.st_ctim.tv_nsec
     }
 
     func stage(bytes: [UInt8]) throws -> StagedBlob {
@@ -63,12 +85,12 @@ struct BlobStager: Sendable {
     }
 
     /// Hashes and copies a large file in one pass.
-    private func stream(fd: Int32, path: String) throws -> StagedBlob {
+    private func stream(fd: Int32, path: String, limit: Int64) throws -> StagedBlob {
         let temporary = try TemporaryFile(in: temporaryDirectory, mode: 0o444)
         var hasher = SHA256()
         var size: Int64 = 0
         do {
-            try FileIO.forEachChunk(of: fd, path: path) { chunk in
+            try FileIO.forEachChunk(of: fd, path: path, limit: limit) { chunk in
                 hasher.update(bufferPointer: chunk)
                 try FileIO.writeAll(temporary.fd, chunk, path: temporary.path)
                 size += Int64(chunk.count)

@@ -11,6 +11,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case ancestorOutOfRange(reference: String, steps: Int, available: Int)
     case missingPath(String)
     case unsupportedFile(String, reason: String)
+    /// A file changed while it was being read, on every attempt.
+    case fileChanged(path: String, detail: String)
     case invalidPathInDataset(String, reason: String)
     case duplicatePath(String, first: String, second: String)
     case fileNotInVersion(reference: String, path: String)
@@ -49,6 +51,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             return "no such file or folder: \(path)"
         case .unsupportedFile(let path, let reason):
             return "cannot store \(path): \(reason)"
+        case .fileChanged(let path, let detail):
+            return "\(path) changed while it was being read (\(detail)), three times; nothing was committed: commit it when nothing is writing to it"
         case .invalidPathInDataset(let path, let reason):
             return "invalid file path \(quoted(path)) in dataset: \(reason)"
         case .duplicatePath(let path, let first, let second):

@@ -18,13 +18,13 @@ enum FileIO {
         return try read(fd, path: path, expectedSize: Int(info.st_size))
     }
 
-    /// Reads `fd` to its end; `expectedSize` (from a stat) sizes the buffer, and a file that
-    /// grew meanwhile is still read whole.
-    static func read(_ fd: Int32, path: String, expectedSize: Int) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: expectedSize)
+    /// Reads `fd` to its end, or to `limit` bytes; `expectedSize` (from a stat) sizes the
+    /// buffer, and a file that grew meanwhile is still read whole (up to `limit`).
+    static func read(_ fd: Int32, path: String, expectedSize: Int, limit: Int = .max) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: min(expectedSize, limit))
         var filled = 0
-        while true {
-            if filled == bytes.count { bytes.append(contentsOf: [UInt8](repeating: 0, count: max(4096, bytes.count))) }
+        while filled < limit {
+            if filled == bytes.count { bytes.append(contentsOf: [UInt8](repeating: 0, count: min(max(4096, bytes.count), limit - filled))) }
             let got = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if got < 0 {
                 if errno == EINTR { continue }
@@ -123,17 +123,19 @@ enum FileIO {
 
     static let chunkSize = 4 << 20
 
-    /// Reads `fd` to its end in chunks of `chunkSize`, handing each to `body`.
-    static func forEachChunk(of fd: Int32, path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// Reads `fd` to its end (or to `limit` bytes) in chunks of `chunkSize`, handing each to `body`.
+    static func forEachChunk(of fd: Int32, path: String, limit: Int64 = .max, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 4096)
         defer { buffer.deallocate() }
-        while true {
-            let got = Glibc.read(fd, buffer.baseAddress!, buffer.count)
+        var remaining = limit
+        while remaining > 0 {
+            let got = Glibc.read(fd, buffer.baseAddress!, Int(min(Int64(buffer.count), remaining)))
             if got < 0 {
                 if errno == EINTR { continue }
                 throw DatasetError.io(path: path, operation: "read", errno: errno)
             }
             if got == 0 { return }
+            remaining -= Int64(got)
             try body(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
         }
     }

@@ -9,7 +9,7 @@ struct ContainerBenchCommand: ParsableCommand {
         discussion: "Times whole `wf run` processes of a one-job workflow (a script@v1 writing one file into a dataset output) with --runtime podman and with --runtime bwrap, in the same session, beside `podman run --rm IMAGE true` and an empty bubblewrap sandbox. The image must be on this machine (scripts/containers images builds the default one)."
     )
 
-    @Option(help: "Timed runs of each command (after one warm-up).")
+    @Option(parsing: .unconditional, help: "Timed runs of each command (after one warm-up).")
     var runs = 11
 
     @Option(help: "The image the step runs in.")

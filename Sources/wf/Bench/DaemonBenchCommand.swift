@@ -9,7 +9,7 @@ struct DaemonBenchCommand: ParsableCommand {
         discussion: "Starts real `wf daemon` processes against a bare repository in a temporary folder, pushes a commit per round, and takes medians. The workflow is one sandboxed script writing one file, so the times are the daemon's (fetch, queue, export, run, commit), not a model's."
     )
 
-    @Option(help: "Pushes measured for each figure.")
+    @Option(parsing: .unconditional, help: "Pushes measured for each figure.")
     var rounds = 11
 
     @Flag(help: "Print JSON.")

@@ -13,16 +13,16 @@ struct GenerateBenchCommand: ParsableCommand {
     @Option(help: "Model shape: gpt2 (124M), or tiny for a quick check.")
     var shape = "gpt2"
 
-    @Option(help: "Threads for wf (OpenBLAS) and for PyTorch.")
+    @Option(parsing: .unconditional, help: "Threads for wf (OpenBLAS) and for PyTorch.")
     var threads = 2
 
-    @Option(help: "Prompt length for the prompt figure.")
+    @Option(parsing: .unconditional, help: "Prompt length for the prompt figure.")
     var promptTokens = 128
 
-    @Option(help: "Tokens decoded for the decode figures.")
+    @Option(parsing: .unconditional, help: "Tokens decoded for the decode figures.")
     var newTokens = 64
 
-    @Option(help: "Sequences decoded together for the batch figure.")
+    @Option(parsing: .unconditional, help: "Sequences decoded together for the batch figure.")
     var batch = 5
 
     @Option(help: ArgumentHelp("Weights in memory: f32, or f16 (PyTorch still runs F32).", valueName: "dtype"))

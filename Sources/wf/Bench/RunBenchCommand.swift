@@ -9,7 +9,7 @@ struct RunBenchCommand: ParsableCommand {
         discussion: "Times `wf run` on a small git repository made in a temporary folder, sandboxed and with --no-sandbox, beside the time to start wf at all and to start an empty bubblewrap sandbox. The steps do next to nothing, so the times are wf's overhead: parse, validate, record, copy, sandbox, commit."
     )
 
-    @Option(help: "Timed runs of each command (after one warm-up).")
+    @Option(parsing: .unconditional, help: "Timed runs of each command (after one warm-up).")
     var runs = 11
 
     @Flag(help: "Print JSON.")

@@ -16,19 +16,19 @@ struct StoreBenchCommand: ParsableCommand {
     @Option(help: "Folder for the benchmark's files (deleted afterwards).")
     var work: String = (ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp") + "/wf-bench-store"
 
-    @Option(help: "Number of small files (512 B to 4 KiB each).")
+    @Option(parsing: .unconditional, help: "Number of small files (512 B to 4 KiB each).")
     var smallFiles = 10_000
 
-    @Option(help: "Size of the large file in MiB.")
+    @Option(parsing: .unconditional, help: "Size of the large file in MiB.")
     var bigFileMib = 1024
 
-    @Option(help: "Datasets in the listing store.")
+    @Option(parsing: .unconditional, help: "Datasets in the listing store.")
     var datasets = 1_000
 
-    @Option(help: "Versions per dataset in the listing store.")
+    @Option(parsing: .unconditional, help: "Versions per dataset in the listing store.")
     var versions = 10
 
-    @Option(help: "Repeats of the small-file commit (the median is reported).")
+    @Option(parsing: .unconditional, help: "Repeats of the small-file commit (the median is reported).")
     var repeats = 3
 
     @Flag(help: "Print JSON instead of a table.")

@@ -10,13 +10,13 @@ struct TrainBenchCommand: ParsableCommand {
         discussion: "Each shape takes a warm-up step, then timed steps of forward, backward, clipping and AdamW on a fixed random batch; scripts/bench_train_pytorch.py does the same steps when torch is importable. Peak RSS is the process's, from the start of each shape."
     )
 
-    @Option(help: "Threads for wf and for PyTorch.")
+    @Option(parsing: .unconditional, help: "Threads for wf and for PyTorch.")
     var threads = 2
 
-    @Option(name: .customLong("gpt2-steps"), help: "Timed steps on the GPT-2 124M shape.")
+    @Option(name: .customLong("gpt2-steps"), parsing: .unconditional, help: "Timed steps on the GPT-2 124M shape.")
     var gpt2Steps = 4
 
-    @Option(name: .customLong("default-steps"), help: "Timed steps on the default model's shape.")
+    @Option(name: .customLong("default-steps"), parsing: .unconditional, help: "Timed steps on the default model's shape.")
     var defaultSteps = 20
 
     @Flag(help: "Skip the PyTorch reference.")

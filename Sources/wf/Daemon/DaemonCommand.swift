@@ -22,7 +22,7 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Take webhooks on this address (port 0 picks a free one; the daemon prints it).", valueName: "host:port"))
     var listen: String?
 
-    @Option(help: "Compute threads for in-process steps.")
+    @Option(parsing: .unconditional, help: "Compute threads for in-process steps.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: ArgumentHelp("Where script and container steps run: auto, podman, docker or bwrap.", valueName: "runtime"))

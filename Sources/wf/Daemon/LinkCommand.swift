@@ -30,7 +30,7 @@ struct LinkCommand: ParsableCommand {
     @Option(help: "The link's name (default: the repository's).")
     var name: String?
 
-    @Option(help: "Seconds between fetches; 0 leaves it to webhooks.")
+    @Option(parsing: .unconditional, help: "Seconds between fetches; 0 leaves it to webhooks.")
     var poll = 60
 
     @Option(help: ArgumentHelp("Read an HTTPS token from this environment variable of the daemon.", valueName: "variable"))

@@ -9,7 +9,7 @@ struct StatusCommand: ParsableCommand {
         abstract: "Each link and the commit last fetched, the run queue, and the latest runs."
     )
 
-    @Option(help: "How many queue items and runs to show.")
+    @Option(parsing: .unconditional, help: "How many queue items and runs to show.")
     var limit = 10
 
     @OptionGroup var store: StoreOptions

@@ -14,7 +14,7 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: "The newer version.")
     var new: String
 
-    @Option(name: .customShort("U"), help: "Lines of context around each change.")
+    @Option(name: .customShort("U"), parsing: .unconditional, help: "Lines of context around each change.")
     var context: Int = 3
 
     @Flag(name: .long, help: "List changed files only, without line diffs.")

@@ -24,40 +24,40 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("prompt-ids"), help: ArgumentHelp("The prompt as token ids, e.g. 15496,11,314.", valueName: "ids"))
     var promptIDs: String?
 
-    @Option(name: .customLong("max-length"), help: "Total length in tokens, prompt included (transformers' max_length).")
+    @Option(name: .customLong("max-length"), parsing: .unconditional, help: "Total length in tokens, prompt included (transformers' max_length).")
     var maxLength: Int?
 
-    @Option(name: .customLong("max-new-tokens"), help: "Tokens to add after the prompt (default 50 when neither limit is given).")
+    @Option(name: .customLong("max-new-tokens"), parsing: .unconditional, help: "Tokens to add after the prompt (default 50 when neither limit is given).")
     var maxNewTokens: Int?
 
-    @Option(name: .customLong("num-return-sequences"), help: "Sequences to generate, decoded as one batch (default 1).")
+    @Option(name: .customLong("num-return-sequences"), parsing: .unconditional, help: "Sequences to generate, decoded as one batch (default 1).")
     var numReturnSequences: Int?
 
-    @Option(help: "Seed of the sampler (default 42).")
+    @Option(parsing: .unconditional, help: "Seed of the sampler (default 42).")
     var seed: UInt64?
 
-    @Option(help: "Divide the logits by this before sampling (default 1).")
+    @Option(parsing: .unconditional, help: "Divide the logits by this before sampling (default 1).")
     var temperature: Double?
 
-    @Option(name: .customLong("top-k"), help: "Sample among the k most likely tokens (ties kept); 0 turns it off (default 50).")
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Sample among the k most likely tokens (ties kept); 0 turns it off (default 50).")
     var topK: Int?
 
-    @Option(name: .customLong("top-p"), help: "Sample among the smallest set of tokens whose probability reaches p, in (0, 1] (default 1: off).")
+    @Option(name: .customLong("top-p"), parsing: .unconditional, help: "Sample among the smallest set of tokens whose probability reaches p, in (0, 1] (default 1: off).")
     var topP: Double?
 
-    @Option(name: .customLong("repetition-penalty"), help: "Penalise tokens already present (1 is off; 1.2 is common).")
+    @Option(name: .customLong("repetition-penalty"), parsing: .unconditional, help: "Penalise tokens already present (1 is off; 1.2 is common).")
     var repetitionPenalty: Double?
 
-    @Option(name: .customLong("no-repeat-ngram-size"), help: "Never repeat an n-gram of this size (0 is off).")
+    @Option(name: .customLong("no-repeat-ngram-size"), parsing: .unconditional, help: "Never repeat an n-gram of this size (0 is off).")
     var noRepeatNgramSize: Int?
 
     @Flag(help: "Greedy decoding: always the most likely token.")
     var greedy = false
 
-    @Option(name: .customLong("num-beams"), help: "Beam search with this many beams (implies greedy; 1 is off).")
+    @Option(name: .customLong("num-beams"), parsing: .unconditional, help: "Beam search with this many beams (implies greedy; 1 is off).")
     var numBeams: Int?
 
-    @Option(name: .customLong("length-penalty"), help: "Beam search: divide scores by (new tokens)^this; above 1 favours longer text.")
+    @Option(name: .customLong("length-penalty"), parsing: .unconditional, help: "Beam search: divide scores by (new tokens)^this; above 1 favours longer text.")
     var lengthPenalty: Float = 1
 
     @Option(name: .customLong("early-stopping"), help: "Beam search: true (stop at num_beams finished), false (heuristic) or never.")
@@ -69,7 +69,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Weights in memory: auto (as stored; BF16 widened to F32), f32, or f16 (half the bytes read per token, slightly different numbers).", valueName: "dtype"))
     var dtype: String = "auto"
 
-    @Option(help: "OpenBLAS threads (default: every core).")
+    @Option(parsing: .unconditional, help: "OpenBLAS threads (default: every core).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Print JSON with each sequence's text and token ids (prompt and generated), the settings and timings.")

@@ -4,7 +4,7 @@ import Datasets
 struct RunsListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ls", abstract: "List the latest runs, newest first.")
 
-    @Option(help: "How many runs to list.")
+    @Option(parsing: .unconditional, help: "How many runs to list.")
     var limit = 20
 
     @OptionGroup var store: StoreOptions

@@ -26,52 +26,52 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Folder for checkpoints, metrics, samples and the plot.")
     var out: String
 
-    @Option(help: "Passes over the training text.")
+    @Option(parsing: .unconditional, help: "Passes over the training text.")
     var epochs = 1
 
-    @Option(name: .customLong("batch-size"), help: "Windows per micro-batch.")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Windows per micro-batch.")
     var batchSize = 8
 
-    @Option(help: "Tokens per window (a new model's context length).")
+    @Option(parsing: .unconditional, help: "Tokens per window (a new model's context length).")
     var context = 128
 
-    @Option(name: .customLong("gradient-accumulation"), help: "Micro-batches per optimizer step.")
+    @Option(name: .customLong("gradient-accumulation"), parsing: .unconditional, help: "Micro-batches per optimizer step.")
     var gradientAccumulation = 1
 
-    @Option(name: .customLong("learning-rate"), help: "Peak learning rate.")
+    @Option(name: .customLong("learning-rate"), parsing: .unconditional, help: "Peak learning rate.")
     var learningRate = 6e-4
 
     @Option(help: "Learning-rate schedule after warm-up: constant, linear or cosine.")
     var schedule = "cosine"
 
-    @Option(name: .customLong("warmup-steps"), help: "Linear warm-up steps (default: 5% of the steps).")
+    @Option(name: .customLong("warmup-steps"), parsing: .unconditional, help: "Linear warm-up steps (default: 5% of the steps).")
     var warmupSteps: Int?
 
-    @Option(name: .customLong("weight-decay"), help: "AdamW weight decay on 2-D weights.")
+    @Option(name: .customLong("weight-decay"), parsing: .unconditional, help: "AdamW weight decay on 2-D weights.")
     var weightDecay: Float = 0.1
 
-    @Option(name: .customLong("validation-fraction"), help: "Share of the text, from its end, held out for validation.")
+    @Option(name: .customLong("validation-fraction"), parsing: .unconditional, help: "Share of the text, from its end, held out for validation.")
     var validationFraction = 0.1
 
-    @Option(help: "Seed for initialisation, batches and samples.")
+    @Option(parsing: .unconditional, help: "Seed for initialisation, batches and samples.")
     var seed: UInt64 = 1337
 
-    @Option(help: "Scratch: transformer layers.")
+    @Option(parsing: .unconditional, help: "Scratch: transformer layers.")
     var layers = 4
 
-    @Option(help: "Scratch: attention heads.")
+    @Option(parsing: .unconditional, help: "Scratch: attention heads.")
     var heads = 4
 
-    @Option(help: "Scratch: embedding width (a multiple of --heads).")
+    @Option(parsing: .unconditional, help: "Scratch: embedding width (a multiple of --heads).")
     var embedding = 256
 
-    @Option(name: .customLong("vocab-size"), help: "Scratch: BPE vocabulary to learn from the data.")
+    @Option(name: .customLong("vocab-size"), parsing: .unconditional, help: "Scratch: BPE vocabulary to learn from the data.")
     var vocabSize = 1024
 
     @Option(help: ArgumentHelp("Continue a run from its checkpoint (OUT/last): weights, optimizer state, batches and metrics; --epochs may raise the total.", valueName: "checkpoint"))
     var resume: String?
 
-    @Option(help: "Compute threads.")
+    @Option(parsing: .unconditional, help: "Compute threads.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var store: StoreOptions

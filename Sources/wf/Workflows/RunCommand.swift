@@ -36,13 +36,13 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("input"), help: ArgumentHelp("Set a workflow input (repeatable); a dataset input takes a REF, a volume input a folder.", valueName: "name=value"))
     var inputs: [String] = []
 
-    @Option(help: "Seconds a script or container step may run before it is killed.")
+    @Option(parsing: .unconditional, help: "Seconds a script or container step may run before it is killed.")
     var timeout: Double = 3600
 
-    @Option(help: "Jobs that may run at once when the workflow allows.")
+    @Option(parsing: .unconditional, help: "Jobs that may run at once when the workflow allows.")
     var parallel = 2
 
-    @Option(help: "Compute threads for in-process steps (generation, training).")
+    @Option(parsing: .unconditional, help: "Compute threads for in-process steps (generation, training).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Run script and container steps directly on this machine, with no container and no sandbox (where neither works). They then see the whole machine; /inputs and /outputs are $INPUTS_DIR and $OUTPUTS_DIR.")

@@ -16,6 +16,8 @@ let package = Package(
         // Hummingbird's own dependencies, named so the server can stop it gracefully and quiet its log.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
+        // Also Hummingbird's: its HTTP part types, for the handler that enforces request deadlines.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // Linux calls that Glibc's Swift module leaves out (syncfs).
@@ -41,7 +43,8 @@ let package = Package(
         // HTTP (Hummingbird): the webhook endpoints in front of Triggers.
         .target(name: "Server", dependencies: ["Triggers", .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                                               .product(name: "Logging", package: "swift-log")]),
+                                               .product(name: "Logging", package: "swift-log"),
+                                               .product(name: "NIOHTTPTypes", package: "swift-nio-extras")]),
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libgit2 (Debian libgit2-dev) through pkg-config.

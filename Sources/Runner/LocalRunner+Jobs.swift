@@ -46,6 +46,15 @@ extension LocalRunner {
             for (name, input) in job.inputs.sorted(by: { $0.key < $1.key }) {
                 inputs[name] = try prepare(input, named: name, of: job, workspace: workspace, context: context)
             }
+            // A run a push started reads nothing of the host: not through a link committed in
+            // its repository (`models/x -> /srv/model`), nor one an earlier job wrote.
+            if context.options.confined {
+                for (name, path) in inputs.sorted(by: { $0.key < $1.key }) {
+                    if let link = FolderScan.linksLeaving(path).first {
+                        throw RunError.failed(job: job.name, detail: "input \(name) holds \(link), a symbolic link to outside it, which a run started by a push may not read; commit the file itself")
+                    }
+                }
+            }
             let outputs = context.outputPaths[job.name] ?? [:]
             for (name, output) in job.outputs {
                 if output == .string {
@@ -66,11 +75,11 @@ extension LocalRunner {
             let started = Date()
             let result = try StepFactory.step(for: job).run(step)
             for (name, output) in job.outputs {
-                if case .dataset = output, let escaping = OutputFolder.linksLeaving(outputs[name]!).first {
+                if case .dataset = output, let escaping = FolderScan.linksLeaving(outputs[name]!).first {
                     throw RunError.failed(job: job.name, detail: "dataset output \(name) holds \(escaping), a symbolic link to outside it; copy the file instead")
                 }
                 // An empty output is a step that wrote nothing where it should have: a new empty version would hide that.
-                if case .dataset = output, result.committed[name] == nil, OutputFolder.isEmpty(outputs[name]!) {
+                if case .dataset = output, result.committed[name] == nil, FolderScan.isEmpty(outputs[name]!) {
                     throw RunError.failed(job: job.name, detail: "dataset output \(name) is empty: the step wrote nothing to /outputs/\(name); see \(jobLog.path)")
                 }
             }

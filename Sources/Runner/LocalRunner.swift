@@ -45,6 +45,9 @@ public final class LocalRunner {
     /// Executes a plan made by `Planner`.
     public func execute(_ plan: RunPlan, checkout: String, options: RunOptions) throws -> Result {
         let runID = plan.runID
+        if options.confined, let link = FolderScan.linksLeaving(checkout).first {
+            throw RunError.unsupported(job: plan.jobs.first?.name ?? "?", detail: "the repository holds \(link), a symbolic link to outside it, which a run started by a push may not read; commit the file itself")
+        }
         var secrets = try secretValues(plan, store: options.secrets)
         let runsContainers = plan.jobs.contains { $0.action == .script || $0.action == .container }
         let runFolder = "\(home)/runs/\(runID)"

@@ -12,11 +12,13 @@ public struct WebhookServer: Sendable {
     public let daemon: Daemon
     public let host: String
     public let port: Int
+    public let limits: HTTPLimits
 
-    public init(daemon: Daemon, host: String, port: Int) {
+    public init(daemon: Daemon, host: String, port: Int, limits: HTTPLimits = HTTPLimits()) {
         self.daemon = daemon
         self.host = host
         self.port = port
+        self.limits = limits
     }
 
     /// Serves until `daemon.stop()`, then shuts down gracefully (requests in flight are
@@ -54,7 +56,8 @@ public struct WebhookServer: Sendable {
         // wf prints its own lines; Hummingbird's own log only for trouble.
         var logger = Logger(label: "wf.webhooks")
         logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "wf"),
+        let app = Application(router: router, server: limits.server,
+                              configuration: limits.applicationConfiguration(host: host, port: port, serverName: "wf", logger: logger),
                               onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         try await withThrowingTaskGroup(of: Bool.self) { tasks in

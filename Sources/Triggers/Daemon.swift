@@ -22,6 +22,8 @@ public final class Daemon: @unchecked Sendable {
     /// How long the worker sleeps when the queue is empty (items queued by `wf trigger` in
     /// another process are seen within it; in-process ones wake it at once).
     public var idleWait: TimeInterval = 0.25
+    /// The wait before the first retry after a transient error; it doubles with each attempt.
+    public var transientRetryBase: TimeInterval = 10
 
     private let wake = DispatchSemaphore(value: 0)
     private let state = NSLock()
@@ -175,6 +177,15 @@ public final class Daemon: @unchecked Sendable {
             log("\(item.link): \(runID) succeeded" + result.versions.map { " → \($0.reference)" }.joined())
         } catch {
             recordFailureBeforeRun(item, runID: runID, error: error)
+            // A transient error (no descriptors, no space, the network) fails this attempt, not
+            // the item: it is queued again after a growing wait, a few times.
+            if let delay = TransientFailure.retryDelay(for: error, attempt: item.attempts, base: transientRetryBase) {
+                let detail = "attempt \(item.attempts) of \(TransientFailure.maxAttempts) failed on a transient error (\(error)); retrying in \(Int(delay.rounded())) s"
+                if (try? triggers.retryLater(item.id, runID: runID, after: delay, detail: detail)) != nil {
+                    log("\(item.link): \(runID) \(detail)")
+                    return
+                }
+            }
             try? triggers.finish(item.id, status: .failed, runID: runID, detail: "\(error)")
             log("\(item.link): \(runID) failed: \(error)")
         }

@@ -9,7 +9,11 @@ import GRDB
 ///     links(name PK, definition JSON, last_fetch_ms, last_error, failures)
 ///     link_refs(link, ref, commit_id, PK(link, ref))
 ///     queue(id PK, link, commit_id, ref, workflow, source, status, attempts, enqueued_ms,
-///           started_ms, finished_ms, run_id, detail, UNIQUE(link, commit_id, workflow))
+///           started_ms, finished_ms, run_id, detail, not_before_ms, cutoffs,
+///           UNIQUE(link, commit_id, workflow))
+///
+/// `attempts` counts claims; `cutoffs` the daemon deaths that cut the item off (twice and it
+/// is left `interrupted`); `not_before_ms` holds back an item retried after a transient error.
 public struct TriggerStore: Sendable {
     public let store: DatasetStore
 
@@ -28,7 +32,13 @@ public struct TriggerStore: Sendable {
 
     public init(home: String) throws {
         store = try DatasetStore(home: home)
-        try store.writeIndex { db in try db.execute(sql: Self.schema) }
+        try store.writeIndex { db in
+            try db.execute(sql: Self.schema)
+            // Queues made before transient retries gain their two columns.
+            let columns = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(queue)").map { $0["name"] as String })
+            if !columns.contains("not_before_ms") { try db.execute(sql: "ALTER TABLE queue ADD COLUMN not_before_ms INTEGER") }
+            if !columns.contains("cutoffs") { try db.execute(sql: "ALTER TABLE queue ADD COLUMN cutoffs INTEGER NOT NULL DEFAULT 0") }
+        }
     }
 
     static let schema = """
@@ -41,6 +51,7 @@ public struct TriggerStore: Sendable {
             id INTEGER PRIMARY KEY AUTOINCREMENT, link TEXT NOT NULL, commit_id TEXT NOT NULL, ref TEXT NOT NULL,
             workflow TEXT NOT NULL, source TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
             enqueued_ms INTEGER NOT NULL, started_ms INTEGER, finished_ms INTEGER, run_id TEXT, detail TEXT,
+            not_before_ms INTEGER, cutoffs INTEGER NOT NULL DEFAULT 0,
             UNIQUE(link, commit_id, workflow));
         CREATE INDEX IF NOT EXISTS queue_by_status ON queue(status, id);
         """
@@ -154,7 +165,8 @@ public struct TriggerStore: Sendable {
     public func requeue(_ id: Int64, detail: String) throws -> QueueItem? {
         try store.writeIndex { db in
             try db.execute(sql: """
-                UPDATE queue SET status = 'queued', attempts = 0, detail = ?, started_ms = NULL, finished_ms = NULL
+                UPDATE queue SET status = 'queued', attempts = 0, cutoffs = 0, not_before_ms = NULL, detail = ?, started_ms = NULL,
+                    finished_ms = NULL
                 WHERE id = ? AND status IN ('interrupted', 'failed')
                 """, arguments: [detail, id])
             guard db.changesCount > 0 else { return nil }
@@ -162,14 +174,27 @@ public struct TriggerStore: Sendable {
         }
     }
 
-    /// Takes the oldest queued item and marks it running (one more attempt).
+    /// A run that failed on a transient error (see `TransientFailure`) is queued again, held
+    /// back until `after` has passed.
+    public func retryLater(_ id: Int64, runID: String, after delay: TimeInterval, detail: String) throws {
+        try store.writeIndex { db in
+            try db.execute(sql: "UPDATE queue SET status = 'queued', run_id = ?, detail = ?, not_before_ms = ? WHERE id = ?",
+                           arguments: [runID, detail, Timestamp.now().milliseconds + Int64(delay * 1000), id])
+        }
+    }
+
+    /// Takes the oldest queued item whose time has come and marks it running (one more attempt).
     public func claimNext() throws -> QueueItem? {
+        let ready = "status = 'queued' AND COALESCE(not_before_ms, 0) <= ?"
         // The idle worker asks four times a second: a read, so it never holds the write lock for nothing.
-        guard try store.readIndex({ db in try Bool.fetchOne(db, sql: "SELECT 1 FROM queue WHERE status = 'queued' LIMIT 1") }) == true else {
+        guard try store.readIndex({ db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM queue WHERE \(ready) LIMIT 1", arguments: [Timestamp.now().milliseconds])
+        }) == true else {
             return nil
         }
         return try store.writeIndex { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE status = 'queued' ORDER BY id LIMIT 1") else { return nil }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE \(ready) ORDER BY id LIMIT 1",
+                                             arguments: [Timestamp.now().milliseconds]) else { return nil }
             var item = Self.item(row)
             item.status = .running
             item.attempts += 1
@@ -205,8 +230,10 @@ public struct TriggerStore: Sendable {
                                    arguments: [Timestamp.now().milliseconds, item.id])
                     continue
                 }
-                if item.attempts < 2 {
-                    try db.execute(sql: "UPDATE queue SET status = 'queued', detail = 'cut off when the daemon stopped; retried' WHERE id = ?",
+                let cutoffs = (try Int.fetchOne(db, sql: "SELECT cutoffs FROM queue WHERE id = ?", arguments: [item.id]) ?? 0) + 1
+                try db.execute(sql: "UPDATE queue SET cutoffs = ? WHERE id = ?", arguments: [cutoffs, item.id])
+                if cutoffs < 2 {
+                    try db.execute(sql: "UPDATE queue SET status = 'queued', not_before_ms = NULL, detail = 'cut off when the daemon stopped; retried' WHERE id = ?",
                                    arguments: [item.id])
                     retried.append(item)
                 } else {

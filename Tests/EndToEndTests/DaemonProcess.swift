@@ -8,9 +8,10 @@ final class DaemonProcess {
     let process: Process
     let logPath: String
 
-    init(home: String, scratch: Scratch, listen: Bool = false, environment: [String: String] = [:], label: String = "daemon") throws {
+    init(home: String, scratch: Scratch, listen: Bool = false, environment: [String: String] = [:], label: String = "daemon",
+         arguments: [String] = []) throws {
         logPath = scratch("\(label).log")
-        process = try WFBinary.start(["daemon", "--home", home, "--threads", "1"] + (listen ? ["--listen", "127.0.0.1:0"] : []),
+        process = try WFBinary.start(["daemon", "--home", home, "--threads", "1"] + (listen ? ["--listen", "127.0.0.1:0"] : []) + arguments,
                                      stdoutFile: scratch("\(label).out"), stderrFile: logPath, environment: environment)
     }
 

@@ -297,6 +297,57 @@ import Triggers
         daemon.stop()
     }
 
+    /// A symbolic link committed in the pushed repository, or written by an earlier job, to a
+    /// host file: in a run started by a push it is refused, never followed (create-model once
+    /// committed the host file into a dataset through it).
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func linksLeavingTheRepositoryOrAnInputAreNotFollowed() throws {
+        let secret = try scratch.write("host/secret.txt", "host secret\n")
+        let workflow = """
+            jobs:
+              cloneRepo:
+                outputs: {repo: {type: volume}}
+                uses: git-checkout@v1
+                with: {url: context.event.github.url}
+              register:
+                needs: [cloneRepo]
+                inputs: {repo: cloneRepo.outputs.repo}
+                uses: create-model@v1
+                with: {name: leaked, type: Custom}
+            """
+        let (work, remote) = try makeRemote(workflow: workflow)
+        let home = scratch("home")
+        #expect(try WFBinary.run(["link", remote, "--poll", "0", "--home", home]).status == 0)
+        let daemon = try DaemonProcess(home: home, scratch: scratch)
+        defer { daemon.stop() }
+        func pushAndWait(_ message: String) throws -> String? {
+            try work.git("add", "-A")
+            try work.git("commit", "-q", "-m", message)
+            try work.git("push", "-q", "origin", "main")
+            let head = try work.git("rev-parse", "HEAD")
+            #expect(try WFBinary.run(["trigger", "remote", "--home", home]).status == 0)
+            #expect(try eventually { try status(home).queue.contains { $0.commit == head && ($0.status == .failed || $0.status == .succeeded) } },
+                    "\(daemon.log)")
+            return try status(home).queue.first { $0.commit == head }?.detail
+        }
+        try FileManager.default.createSymbolicLink(atPath: "\(work.path)/secret.txt", withDestinationPath: secret)
+        let linked = try pushAndWait("a link to a host file")
+        #expect(linked?.contains("secret.txt, a symbolic link to outside it") == true, "\(linked ?? "")\n\(daemon.log)")
+
+        // Written by an earlier job instead: the job that reads it is refused.
+        try FileManager.default.removeItem(atPath: "\(work.path)/secret.txt")
+        try work.write(workflow: workflow.replacingOccurrences(of: """
+                uses: git-checkout@v1
+                with: {url: context.event.github.url}
+            """, with: """
+                uses: script@v1
+                with: {script: "ln -s \(secret) /outputs/repo/secret.txt"}
+            """))
+        let written = try pushAndWait("a job writes the link")
+        #expect(written?.contains("input repo holds secret.txt, a symbolic link to outside it") == true, "\(written ?? "")\n\(daemon.log)")
+        #expect(!(try WFBinary.run(["datasets", "ls", "--json", "--home", home]).stdout.contains("leaked")))
+    }
+
     /// A pushed commit with a submodule runs (its files exported, the gitlink skipped: it once
     /// failed with "cannot get submodules without a working tree"), and a run that fails while
     /// being prepared has a run record saying why (`wf status` once named a run `wf runs show`

@@ -49,6 +49,33 @@ import Workflows
         #expect(try triggers.requeue(item.id, detail: "queued again") == nil)
     }
 
+    /// A run failing on a transient error (no descriptors, no space, the network) is queued
+    /// again after a wait; other errors, and transient ones past the last attempt, are final.
+    @Test func transientFailuresAreRetriedLaterAndOthersAreFinal() throws {
+        #expect(TransientFailure.isTransient(DatasetError.io(path: "f", operation: "open", errno: EMFILE)))
+        #expect(TransientFailure.isTransient(DatasetError.indexUnavailable(path: "i", cause: .full, detail: "disk I/O error")))
+        #expect(!TransientFailure.isTransient(DatasetError.indexUnavailable(path: "i", cause: .damaged, detail: "malformed")))
+        struct RunFailure: Error, CustomStringConvertible { var description: String }
+        #expect(TransientFailure.isTransient(RunFailure(description: "job a failed: open /x: \(String(cString: strerror(ENFILE)))")))
+        #expect(TransientFailure.isTransient(RunFailure(description: "pulling img failed: dial tcp: \(String(cString: strerror(ECONNREFUSED)))")))
+        #expect(!TransientFailure.isTransient(RunFailure(description: "job a failed: the script exited with status 4")))
+        let emfile = DatasetError.io(path: "f", operation: "open", errno: EMFILE)
+        let first = try #require(TransientFailure.retryDelay(for: emfile, attempt: 1, base: 10))
+        let third = try #require(TransientFailure.retryDelay(for: emfile, attempt: 3, base: 10))
+        #expect((9...11).contains(first) && (36...44).contains(third))
+        #expect(TransientFailure.retryDelay(for: emfile, attempt: TransientFailure.maxAttempts, base: 10) == nil)
+
+        let triggers = try TriggerStore(home: scratch("home"))
+        try triggers.add(Link(name: "repo", url: "/srv/repo"), heads: [:])
+        try triggers.enqueue(link: "repo", commit: "c1", ref: "refs/heads/main", workflow: "w.yaml", source: .poll)
+        let claimed = try #require(try triggers.claimNext())
+        try triggers.retryLater(claimed.id, runID: "run-1", after: 60, detail: "transient")
+        #expect(try triggers.claimNext() == nil, "held back for a minute")
+        #expect(try triggers.queue().first?.status == .queued)
+        try triggers.retryLater(claimed.id, runID: "run-1", after: 0, detail: "transient")
+        #expect(try triggers.claimNext()?.attempts == 2)
+    }
+
     /// Killed after its run succeeded but before the queue heard: finished, not run again.
     @Test func aRunThatSucceededBeforeTheCrashIsNotRepeated() throws {
         let triggers = try TriggerStore(home: scratch("home"))

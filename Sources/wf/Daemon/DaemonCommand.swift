@@ -37,10 +37,25 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Pull private images with the registry credentials in this secret (a docker/podman config.json).", valueName: "secret"))
     var registryAuth: String?
 
+    @Option(name: .customLong("max-connections"), parsing: .unconditional, help: "With --listen: HTTP connections served at once; more wait until one closes.")
+    var maxConnections = 256
+
+    @Option(name: .customLong("idle-timeout"), parsing: .unconditional, help: ArgumentHelp("With --listen: close a connection idle this long.", valueName: "seconds"))
+    var idleTimeout: Double = 60
+
+    @Option(name: .customLong("header-timeout"), parsing: .unconditional, help: ArgumentHelp("With --listen: close a connection whose request head has not arrived in full after this long (its body then has 60 s).", valueName: "seconds"))
+    var headerTimeout: Double = 10
+
     @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be 1 or more") }
+        guard idleTimeout > 0, headerTimeout > 0 else { throw ValidationError("--idle-timeout and --header-timeout are seconds: more than 0") }
+    }
 
     func run() throws {
         let home = store.resolvedHome
+        let openFiles = Self.raiseOpenFileLimit()
         let lock = try Self.lockHome(home)
         defer { close(lock) }
         BLAS.setThreads(max(1, threads))
@@ -74,7 +89,10 @@ struct DaemonCommand: ParsableCommand {
             let (host, port) = try Self.address(listen)
             server = Task {
                 do {
-                    try await WebhookServer(daemon: daemon, host: host, port: port).run { bound in
+                    // Connections stay well inside the open-file limit: runs, git and SQLite need descriptors too.
+                    let limits = HTTPLimits(maxConnections: min(maxConnections, max(1, openFiles / 2)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
+                                            headerTimeout: .milliseconds(Int64(headerTimeout * 1000)))
+                    try await WebhookServer(daemon: daemon, host: host, port: port, limits: limits).run { bound in
                         // Tests and benchmarks read this line to find a port chosen with :0.
                         Console.error(Self.stamp() + "listening on http://\(host):\(bound)")
                     }
@@ -104,6 +122,19 @@ struct DaemonCommand: ParsableCommand {
         stopped.wait()
         Console.error(Self.stamp() + "stopped")
         if serverFailed.withLock({ $0 }) { throw ExitCode.failure }
+    }
+
+    /// Raises the soft limit on open files to the hard one (Linux starts processes at 1,024)
+    /// and returns it.
+    static func raiseOpenFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = min(limit.rlim_max, 1 << 20)
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
     }
 
     /// One daemon per home: two would fetch the same mirrors and race for the same queue.

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Checks on what a job left in an output folder before it is committed.
-enum OutputFolder {
+/// Checks on the folders a run reads and commits, walked without following links.
+enum FolderScan {
     /// Whether `folder` holds no file at any depth. Walked by bytes (`openat`, `readdir`):
     /// a name that is not UTF-8 is still a file (its commit then refuses it by name).
     static func isEmpty(_ folder: String) -> Bool {
@@ -28,7 +28,9 @@ enum OutputFolder {
     }
 
     /// Paths (relative to `folder`) of symbolic links whose target resolves outside `folder`:
-    /// committing them would copy host files (a secret, a key) into a dataset.
+    /// committing them would copy host files (a secret, a key) into a dataset, and a step
+    /// reading through them would read the host (a run's outputs, and in a confined run its
+    /// checkout and every input, are refused when they hold one).
     static func linksLeaving(_ folder: String) -> [String] {
         let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Idle and slow connections once held the daemon's descriptors forever: about 20,000 idle
+/// connections from one client made `/health` stop answering and runs fail with "Too many
+/// open files". Now connections are capped, idle ones closed, and a request head must arrive
+/// within the header timeout.
+@Suite struct HTTPLimitsTests {
+    let scratch = Scratch("wf-http-limits")
+
+    @Test func idleAndSlowConnectionsAreCappedAndClosed() throws {
+        let daemon = try DaemonProcess(home: scratch("home"), scratch: scratch, listen: true,
+                                       arguments: ["--max-connections", "16", "--idle-timeout", "1", "--header-timeout", "1"])
+        let url = try daemon.url()
+        let port = try #require(UInt16(url.split(separator: ":").last ?? ""))
+
+        // A client trickling a request head, one header line every 0.3 s, is cut off.
+        let slow = try TCPConnection(port: port)
+        try slow.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        let started = Date()
+        var closed = false
+        for index in 0..<40 where !closed {
+            usleep(300_000)
+            closed = (try? slow.send("X-Slow-\(index): yes\r\n")) == nil || slow.peerClosed()
+        }
+        #expect(closed, "a connection sending its head for 12 s was not closed")
+        #expect(Date().timeIntervalSince(started) < 8)
+
+        // 120 connections that send nothing: the daemon serves 16 at a time and closes the idle.
+        let idle = try (0..<120).map { _ in try TCPConnection(port: port) }
+        usleep(500_000)
+        let descriptors = daemon.openDescriptors()
+        #expect(descriptors < 80, "the daemon holds \(descriptors) descriptors for 120 idle connections")
+        let health = try HTTPClient.get(url + "/health")
+        #expect(health.status == 200 && health.body == "ok\n")
+        #expect(try eventually(30) { idle.allSatisfy { $0.peerClosed() } }, "idle connections were never closed")
+        #expect(daemon.stop() == 0, "\(daemon.log)")
+    }
+}
+
+/// A plain TCP connection to 127.0.0.1, for clients that misbehave on purpose.
+final class TCPConnection {
+    let fd: Int32
+
+    init(port: UInt16) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, connected == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) throws {
+        let sent = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+        guard sent >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
+    /// Whether the server has closed its end (a read returns end of file or a reset).
+    func peerClosed() -> Bool {
+        var byte: UInt8 = 0
+        let got = recv(fd, &byte, 1, Int32(MSG_DONTWAIT | MSG_PEEK))
+        if got == 0 { return true }
+        return got < 0 && errno != EAGAIN && errno != EWOULDBLOCK
+    }
+}
+
+extension DaemonProcess {
+    func openDescriptors() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd").count) ?? 0
+    }
+}

@@ -90,15 +90,43 @@ public enum WorkflowParser {
                 defaults.env = reader.values(entry.value, ["defaults", "env"])
                 checkEnvironmentNames(entry.value, ["defaults", "env"], reader: &reader)
             }
-            if entry.key == "resources" { defaults.instanceType = readResources(entry.value, ["defaults", "resources"], reader: &reader) }
+            if entry.key == "resources" {
+                (defaults.instanceType, defaults.limits) = readResources(entry.value, ["defaults", "resources"], reader: &reader)
+            }
         }
         return defaults
     }
 
-    static func readResources(_ node: Node, _ path: [String], reader: inout NodeReader) -> String? {
-        guard let entries = reader.mapping(node, path) else { return nil }
-        reader.rejectUnknown(entries, allowed: ["instance-type"], path)
-        return entries.first { $0.key == "instance-type" }.flatMap { reader.string($0.value, path + ["instance-type"]) }
+    static func readResources(_ node: Node, _ path: [String], reader: inout NodeReader) -> (String?, ResourceLimits?) {
+        guard let entries = reader.mapping(node, path) else { return (nil, nil) }
+        reader.rejectUnknown(entries, allowed: ["instance-type", "limits"], path)
+        let instanceType = entries.first { $0.key == "instance-type" }.flatMap { reader.string($0.value, path + ["instance-type"]) }
+        guard let limitsNode = entries.first(where: { $0.key == "limits" })?.value,
+              let fields = reader.mapping(limitsNode, path + ["limits"]) else { return (instanceType, nil) }
+        reader.rejectUnknown(fields, allowed: ResourceLimits.keys, path + ["limits"])
+        var limits = ResourceLimits()
+        for field in fields {
+            let fieldPath = path + ["limits", field.key]
+            guard let text = reader.string(field.value, fieldPath) else { continue }
+            if field.key == "processes" {
+                guard let count = Int(text), (1...1_000_000).contains(count) else {
+                    reader.fail(field.value, fieldPath, "\(text) is not a number of processes from 1 to 1000000")
+                    continue
+                }
+                limits.processes = count
+                continue
+            }
+            guard let bytes = ResourceLimits.bytes(text) else {
+                reader.fail(field.value, fieldPath, "\(text) is not a size; write bytes or a number with Ki, Mi, Gi (or k, M, G), such as 512Mi")
+                continue
+            }
+            switch field.key {
+            case "memory": limits.memory = bytes
+            case "file-size": limits.fileSize = bytes
+            default: limits.tmpSize = bytes
+            }
+        }
+        return (instanceType, limits)
     }
 
     static func readWorkflowInputs(_ node: Node, reader: inout NodeReader) -> [String: WorkflowInput] {
@@ -177,7 +205,7 @@ public enum WorkflowParser {
             case "env":
                 job.env = reader.values(entry.value, entryPath)
                 checkEnvironmentNames(entry.value, entryPath, reader: &reader)
-            case "resources": job.instanceType = readResources(entry.value, entryPath, reader: &reader)
+            case "resources": (job.instanceType, job.limits) = readResources(entry.value, entryPath, reader: &reader)
             case "inputs":
                 for input in reader.mapping(entry.value, entryPath) ?? [] {
                     checkName(input.key, input.keyNode, entryPath + [input.key], "input", reader: &reader)

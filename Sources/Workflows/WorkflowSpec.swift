@@ -30,6 +30,7 @@ public struct Trigger: Sendable, Equatable {
 public struct Defaults: Sendable, Equatable {
     public var env: [String: Value] = [:]
     public var instanceType: String?
+    public var limits: ResourceLimits?
 }
 
 /// `inputs:` of the workflow: a dataset, a string or a volume, optionally with a default.
@@ -70,6 +71,8 @@ public struct Job: Sendable, Equatable {
     public var outputs: [String: JobOutput]
     public var env: [String: Value]
     public var instanceType: String?
+    /// `resources: limits:` (wf's own; see `ResourceLimits`).
+    public var limits: ResourceLimits?
     /// Where the job's key is, for messages about it.
     public var line: Int
     public var column: Int

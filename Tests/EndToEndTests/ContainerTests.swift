@@ -30,6 +30,33 @@ struct ContainerTests {
         #expect(run.contains("image of generateText: paperspace/transformers-gpu:0.4.0 sha256:\(imageID)"), "the run record lacks the image: \(run)")
     }
 
+    /// A job's `resources: limits:` reach the container: its memory and pids cgroup limits
+    /// and the size of its /tmp.
+    @Test func aJobsLimitsBoundItsContainer() throws {
+        let repo = try WorkflowRepository(in: scratch, workflow: """
+            jobs:
+              probe:
+                resources:
+                  limits: {memory: 256Mi, processes: 100, tmp-size: 3Mi}
+                outputs:
+                  report: {type: dataset, with: {ref: report}}
+                uses: script@v1
+                with:
+                  image: localhost/wf-test/busybox:1
+                  script: |-
+                    cat /sys/fs/cgroup/memory/memory.limit_in_bytes > /outputs/report/memory.txt 2>/dev/null || cat /sys/fs/cgroup/memory.max > /outputs/report/memory.txt
+                    cat /sys/fs/cgroup/pids/pids.max > /outputs/report/pids.txt 2>/dev/null || cat /sys/fs/cgroup/pids.max > /outputs/report/pids.txt
+                    df -k /tmp | tail -1 | awk '{print $2}' > /outputs/report/tmp.txt
+            """)
+        let home = scratch("home")
+        let result = try WFBinary.run(["run", "--runtime", "podman", repo.workflowFile, "--home", home])
+        #expect(result.status == 0, "\(result.stderr)")
+        func file(_ name: String) throws -> String { try WFBinary.run(["datasets", "cat", "report", name, "--home", home]).stdout }
+        #expect(try file("memory.txt") == "\(256 << 20)\n")
+        #expect(try file("pids.txt") == "100\n")
+        #expect(try file("tmp.txt") == "3072\n")
+    }
+
     /// A step sees the image's files, not the host's: the image has a marker the host lacks,
     /// and lacks git, which the host has. Inputs are read-only, outputs land in the dataset,
     /// the environment arrives, and there is no network.

@@ -150,6 +150,40 @@ import TestSupport
         #expect(fixed.status == .succeeded && fixed.jobs[0].outputs.keys.sorted() == ["a", "b"], "\(fixed)")
     }
 
+    /// A script step's sandbox: an /etc of its own (no shadow, no host names), no
+    /// capabilities, and the job's limits on processes, file size and /tmp enforced.
+    @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
+    func aSandboxedStepSeesAMinimalEtcHasNoCapabilitiesAndKeepsItsLimits() throws {
+        let repo = try WorkflowRepository(in: scratch, workflow: """
+            jobs:
+              probe:
+                resources:
+                  limits: {processes: 32, file-size: 1Mi, tmp-size: 2Mi}
+                outputs:
+                  report: {type: dataset, with: {ref: report}}
+                uses: script@v1
+                with:
+                  script: |-
+                    ls /etc > /outputs/report/etc.txt
+                    grep CapEff /proc/self/status > /outputs/report/caps.txt
+                    df -k /tmp | tail -1 | awk '{print $2}' > /outputs/report/tmp.txt
+                    if dd if=/dev/zero of=/outputs/report/big bs=1k count=2048 2>/dev/null; then echo wrote > /outputs/report/big.txt; fi
+                    rm -f /outputs/report/big
+                    sh -c 'for i in $(seq 1 64); do sleep 2 & done; wait' 2>/outputs/report/forks.txt || true
+            """)
+        let home = scratch("home")
+        let result = try WFBinary.run(["run", repo.workflowFile, "--home", home])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("limits: memory"), "\(result.stderr)")
+        func file(_ name: String) throws -> String { try WFBinary.run(["datasets", "cat", "report", name, "--home", home]).stdout }
+        let etc = try file("etc.txt").split(separator: "\n")
+        #expect(etc.contains("passwd") && etc.contains("ld.so.cache") && !etc.contains("shadow") && !etc.contains("hostname"), "\(etc)")
+        #expect(try file("caps.txt").contains("0000000000000000"))
+        #expect(try file("tmp.txt") == "2048\n")
+        #expect(try WFBinary.run(["datasets", "cat", "report", "big.txt", "--home", home]).status != 0, "a 2 MiB file was written under a 1 MiB limit")
+        #expect(try file("forks.txt").contains("fork"), "64 processes under a limit of 32")
+    }
+
     static let inputsWorkflow = """
         inputs:
           corpus: {type: dataset}

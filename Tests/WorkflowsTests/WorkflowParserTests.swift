@@ -87,6 +87,39 @@ import Testing
         #expect(found.map(\.keyPath).sorted() == ["defaults.env.-v", "jobs.a.env.9lives", "jobs.a.env.A=B"], "\(found)")
     }
 
+    /// wf's `resources: limits:` beside Gradient's instance type: sizes in Kubernetes' units,
+    /// a job's own limits over `defaults`, bad values located.
+    @Test func resourceLimitsAreReadWithTheirUnits() throws {
+        let spec = try WorkflowParser.parse("""
+            defaults:
+              resources:
+                limits: {memory: 2Gi, processes: 100}
+            jobs:
+              a:
+                resources:
+                  instance-type: C4
+                  limits: {tmp-size: 512Mi, file-size: 1.5G}
+                uses: script@v1
+                with: {script: "true"}
+            """, file: "w.yaml")
+        #expect(spec.defaults.limits == ResourceLimits(memory: 2 << 30, processes: 100))
+        #expect(spec.jobs[0].limits == ResourceLimits(fileSize: 1_500_000_000, tmpSize: 512 << 20))
+        #expect(spec.jobs[0].instanceType == "C4")
+        #expect(ResourceLimits.bytes("1048576") == 1 << 20 && ResourceLimits.bytes("4k") == 4000)
+        for bad in ["-1Gi", "1Gib", "lots", "", "1e400", "0"] { #expect(ResourceLimits.bytes(bad) == nil, "\(bad)") }
+        let problems = errors("""
+            jobs:
+              a:
+                resources:
+                  limits: {memory: lots, processes: 0, cpu: 2}
+                uses: script@v1
+                with: {script: "true"}
+            """)
+        #expect(problems.contains { $0.line == 4 && $0.description.contains("memory") && $0.description.contains("not a size") })
+        #expect(problems.contains { $0.description.contains("processes") && $0.description.contains("0 is not a number of processes") })
+        #expect(problems.contains { $0.description.contains("cpu") })
+    }
+
     @Test func parsesTheSeedWorkflow() throws {
         let spec = try WorkflowParser.parse(Self.seed, file: "nlp.yaml")
         #expect(spec.trigger == Trigger(branches: ["main"], ignoredBranches: [], tags: []))

@@ -1,4 +1,5 @@
 import Foundation
+import Workflows
 
 /// Runs a step in its image with Podman or Docker: `/inputs/NAME` mounted read-only,
 /// `/outputs/NAME` writable, the job's environment and secrets passed by name (`--env NAME`,
@@ -34,6 +35,12 @@ struct ContainerExecutor: StepExecutor {
         for (name, path) in request.inputs.sorted(by: { $0.key < $1.key }) { arguments += ["--volume", "\(path):/inputs/\(name):ro"] }
         for (name, path) in request.outputs.sorted(by: { $0.key < $1.key }) { arguments += ["--volume", "\(path):/outputs/\(name):rw"] }
         for name in request.environment.keys.sorted() { arguments.append("--env=\(name)") }
+        // The runtime's cgroup bounds memory and processes; /tmp is a sized tmpfs. A file-size
+        // rlimit only when the job sets one: some hosts refuse any --ulimit (runc's "error
+        // setting rlimit ... operation not permitted").
+        let limits = request.limits.over(.executorDefaults)
+        arguments += ["--memory", "\(limits.memory!)", "--pids-limit", "\(limits.processes!)", "--tmpfs", "/tmp:rw,size=\(limits.tmpSize!)"]
+        if let fileSize = request.limits.fileSize { arguments += ["--ulimit", "fsize=\(fileSize):\(fileSize)"] }
         if request.gpus {
             // Podman reaches NVIDIA GPUs through CDI specs; Docker through its --gpus flag and the NVIDIA runtime.
             if runtime.kind == .podman && ContainerExecutor.hasCDIGPUs {

@@ -1,4 +1,5 @@
 import Foundation
+import Workflows
 
 /// Runs a step on this machine's own system: in a bubblewrap sandbox (the system read-only,
 /// `/inputs/NAME` read-only, `/outputs/NAME` writable, a private `/tmp`, no network unless
@@ -24,12 +25,24 @@ struct SandboxExecutor: StepExecutor {
             log.line("image \(image) is recorded, not run: the step runs on this machine's system\(sandboxed ? " in a bubblewrap sandbox" : "")")
         }
         let process = Process()
+        var group: ResourceGroup?
+        defer { group?.remove() }
         if sandboxed {
             guard let bwrap = SandboxExecutor.bwrapPath else {
                 throw RunError.unsupported(job: request.job, detail: "the step runs in a bubblewrap sandbox, and bwrap is missing; install it (apt-get install bubblewrap), use a container runtime (--runtime podman), or pass --no-sandbox to run steps unconfined")
             }
-            process.executableURL = URL(fileURLWithPath: bwrap)
-            process.arguments = sandboxArguments(request) + command
+            let limits = request.limits.over(.executorDefaults)
+            var bounded = [bwrap] + (try sandboxArguments(request, tmpSize: limits.tmpSize!)) + command
+            // Processes and memory in a cgroup when wf may make one (as root); otherwise, and
+            // for file size always, rlimits set by util-linux's prlimit just before bwrap starts.
+            group = ResourceGroup.make(name: "\(request.run)-\(request.job)", processes: limits.processes!, memory: limits.memory!)
+            var rlimits = ["--fsize=\(limits.fileSize!)"]
+            if group == nil { rlimits += ["--nproc=\(limits.processes!)", "--as=\(limits.memory!)"] }
+            bounded = ["/usr/bin/prlimit"] + rlimits + ["--"] + bounded
+            if let group { bounded = group.wrapping(bounded) }
+            log.line("limits: \(limits.summary)" + (group == nil ? " (memory as address space, processes per user: no cgroup here)" : ""))
+            process.executableURL = URL(fileURLWithPath: bounded[0])
+            process.arguments = Array(bounded.dropFirst())
             // The environment goes through bwrap's own, not its arguments, so secret values
             // never show in the process list.
             process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp"].merging(request.environment) { $1 }
@@ -67,11 +80,14 @@ struct SandboxExecutor: StepExecutor {
     }
 
     /// bubblewrap's arguments: a fresh namespace of everything (the network too, unless
-    /// asked), the system read-only, the inputs read-only and the outputs writable at
+    /// asked), no capabilities, the system read-only with a minimal /etc (`SandboxEtc`), a
+    /// /tmp of `tmpSize` bytes, the inputs read-only and the outputs writable at
     /// /inputs/NAME and /outputs/NAME.
-    func sandboxArguments(_ request: ExecutionRequest) -> [String] {
-        var arguments = ["--unshare-all", "--die-with-parent", "--new-session", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-                         "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc", "--dir", "/inputs", "--dir", "/outputs", "--chdir", "/tmp"]
+    func sandboxArguments(_ request: ExecutionRequest, tmpSize: Int64) throws -> [String] {
+        var arguments = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--dev", "/dev", "--proc", "/proc",
+                         "--size", "\(tmpSize)", "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
+        arguments += try SandboxEtc.arguments(folder: "\(request.workspace)/etc", network: request.network)
+        arguments += ["--dir", "/inputs", "--dir", "/outputs", "--chdir", "/tmp"]
         if request.network { arguments.insert("--share-net", at: 1) }
         // Merged-/usr systems link these into /usr; others have them as folders.
         for name in ["bin", "sbin", "lib", "lib32", "lib64"] {

@@ -1,4 +1,5 @@
 import Foundation
+import Workflows
 
 /// Where a script or container step's process runs (nektos/act's `ExecutionsEnvironment`):
 /// bubblewrap on this machine's system (`SandboxExecutor`), a container runtime running the
@@ -40,9 +41,19 @@ struct ExecutionRequest: Sendable {
     var gpus = false
     /// The job's folder on the host (for executors that run there).
     var workspace: String
+    /// `resources: limits:` of the job (or `defaults`); what is not set takes `ResourceLimits.executorDefaults`.
+    var limits = ResourceLimits()
 
     /// The command as given: entry point then arguments.
     var command: [String] { (entrypoint ?? []) + (arguments ?? []) }
+}
+
+extension ResourceLimits {
+    /// What a step gets when its workflow sets no limit: the machine's memory, 4,096
+    /// processes, 64 GiB per file, 1 GiB of /tmp.
+    static var executorDefaults: ResourceLimits {
+        ResourceLimits(memory: Int64(clamping: ProcessInfo.processInfo.physicalMemory), processes: 4096, fileSize: 64 << 30, tmpSize: 1 << 30)
+    }
 }
 
 /// What an executor reports about a finished step.

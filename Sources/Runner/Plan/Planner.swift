@@ -43,7 +43,8 @@ public struct Planner {
             for case .secret(let name) in Array(job.with.values) + Array(environment.values) { jobSecrets.insert(name) }
             secrets.formUnion(jobSecrets)
             jobs.append(PlannedJob(name: job.name, action: job.action, needs: job.needs, inputs: inputs, outputs: outputs, settings: settings,
-                                   environment: environment, secrets: jobSecrets.sorted(), instanceType: job.instanceType ?? spec.defaults.instanceType, line: job.line))
+                                   environment: environment, secrets: jobSecrets.sorted(), instanceType: job.instanceType ?? spec.defaults.instanceType,
+                                   limits: Planner.limits(job.limits, over: spec.defaults.limits), line: job.line))
         }
         if !problems.isEmpty { throw WorkflowErrors(errors: problems) }
         return RunPlan(runID: runID, workflow: spec.file, repository: repository, commit: commit, trigger: options.trigger,
@@ -88,5 +89,10 @@ public struct Planner {
             case .volume: return .hostFolder(resolved.value)
             }
         }
+    }
+
+    static func limits(_ job: ResourceLimits?, over defaults: ResourceLimits?) -> ResourceLimits? {
+        guard let limits = job ?? defaults else { return nil }
+        return limits.over(defaults ?? ResourceLimits())
     }
 }

@@ -41,6 +41,8 @@ public struct PlannedJob: Codable, Sendable, Equatable {
     public var secrets: [String]
     /// `resources.instance-type` (job or defaults), e.g. C4 or P4000.
     public var instanceType: String?
+    /// `resources.limits` (job over defaults); unset limits take the executor's defaults.
+    public var limits: ResourceLimits?
     /// Where the job is in the workflow file.
     public var line: Int
 }

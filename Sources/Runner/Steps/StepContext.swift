@@ -80,7 +80,7 @@ struct StepContext {
     func executionRequest(image: String?, entrypoint: [String]?, arguments: [String]?) -> ExecutionRequest {
         ExecutionRequest(run: runID, job: job.name, image: image, entrypoint: entrypoint, arguments: arguments, inputs: inputs, outputs: outputs,
                          environment: environment, network: options.network, timeout: options.stepTimeout, gpus: job.instanceType.map(InstanceType.isGPU) ?? false,
-                         workspace: workspace)
+                         workspace: workspace, limits: job.limits ?? ResourceLimits())
     }
 }
 

@@ -45,8 +45,9 @@ public enum WorkflowParser {
             case "defaults": spec.defaults = readDefaults(entry.value, reader: &reader)
             case "inputs": spec.inputs = readWorkflowInputs(entry.value, reader: &reader)
             case "jobs":
-                for job in reader.mapping(entry.value, ["jobs"]) ?? [] {
-                    if let parsed = readJob(job.key, job.keyNode, job.value, reader: &reader) { spec.jobs.append(parsed) }
+                // Assigned once: each assignment rebuilds the spec's index of jobs.
+                spec.jobs = (reader.mapping(entry.value, ["jobs"]) ?? []).compactMap { job in
+                    readJob(job.key, job.keyNode, job.value, reader: &reader)
                 }
             default: break
             }

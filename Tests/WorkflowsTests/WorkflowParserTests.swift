@@ -120,6 +120,25 @@ import Testing
         #expect(problems.contains { $0.description.contains("cpu") })
     }
 
+    /// 10,000 jobs in a chain: validated in one pass (once super-linear: 4,000 jobs took 69 s),
+    /// without deep recursion; a job may read the output of any job it needs through others,
+    /// not of one it does not need; a cycle at the end of the chain is found.
+    @Test func longChainsValidateAndTheirDAGChecksHold() throws {
+        var text = "jobs:\n"
+        for index in 0..<10_000 {
+            text += "  j\(index):\n"
+            if index > 0 { text += "    needs: [j\(index - 1)]\n    inputs: {first: j0.outputs.out}\n" }
+            text += "    outputs: {out: {type: volume}}\n    uses: script@v1\n    with: {script: \"true\"}\n"
+        }
+        let spec = try WorkflowParser.parse(text, file: "w.yaml")
+        #expect(WorkflowValidator.layers(of: spec).count == 10_000)
+        let stray = text + "  stray:\n    inputs: {x: j5.outputs.out}\n    uses: script@v1\n    with: {script: \"true\"}\n"
+        #expect(errors(stray).contains { $0.description.contains("reads j5's output but does not need j5") })
+        let cyclic = text.replacingOccurrences(of: "  j0:\n", with: "  j0:\n    needs: [j9999]\n")
+        let cyclicErrors = errors(cyclic)
+        #expect(cyclicErrors.count == 1 && cyclicErrors[0].description.contains("cycle"), "\(cyclicErrors.prefix(3))")
+    }
+
     @Test func parsesTheSeedWorkflow() throws {
         let spec = try WorkflowParser.parse(Self.seed, file: "nlp.yaml")
         #expect(spec.trigger == Trigger(branches: ["main"], ignoredBranches: [], tags: []))

@@ -104,7 +104,11 @@ public final class LocalRunner {
             }
         }
         guard failures.isEmpty else {
-            try store.recordRunFinished(runID, status: .failed, summary: failures.joined(separator: "\n"))
+            // The run's own failure is what the user needs; one that also stops the record (a
+            // full disk, say) is a warning beside it.
+            do { try store.recordRunFinished(runID, status: .failed, summary: failures.joined(separator: "\n")) } catch {
+                log("warning: could not record the run's failure: \(error)")
+            }
             throw RunError.runFailed(run: runID, failures: failures)
         }
 

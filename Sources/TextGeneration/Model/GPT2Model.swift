@@ -1,6 +1,8 @@
-/// GPT-2's forward pass with a KV cache, batched over sequences that share a length.
-/// Shapes: B sequences, T new positions each, P cached positions, C = embedding,
-/// H heads of D = C / H, V vocabulary.
+/// GPT-2's forward pass with a KV cache, batched over sequences. Shapes: B sequences, T new
+/// positions each, P_b positions already cached for sequence b (each its own), C = embedding,
+/// H heads of D = C / H, V vocabulary. Each row's arithmetic does not depend on the other rows
+/// for B ≤ `MatrixMultiply.smallRows` (the streaming kernels accumulate every row in the same
+/// order), which is what keeps a request's tokens the same whatever else is in a batch.
 public final class GPT2Model: @unchecked Sendable {
     public let weights: GPT2Weights
     public var config: GPT2Config { weights.config }
@@ -12,12 +14,17 @@ public final class GPT2Model: @unchecked Sendable {
     }
 
     /// Runs `tokens` ([B][T], equal lengths) after what `cache` holds and appends them to it.
+    /// Sequence b lives in cache slot `slots[b]` (default: slot b, with B the cache's batch)
+    /// and continues from that slot's own length.
     /// Returns logits [B, T, V] when `allPositions`, else [B, V] for each sequence's last position.
-    public func forward(_ tokens: [[Int]], cache: KVCache, allPositions: Bool = false) -> [Float] {
-        let b = tokens.count, t = tokens[0].count, p = cache.length
+    public func forward(_ tokens: [[Int]], cache: KVCache, slots: [Int]? = nil, allPositions: Bool = false) -> [Float] {
+        let b = tokens.count, t = tokens[0].count
+        let slots = slots ?? Array(0..<b)
         let c = config.embedding, heads = config.heads, d = config.headSize, inner = config.inner, v = config.vocabulary
-        precondition(b == cache.batch && tokens.allSatisfy { $0.count == t }, "batch shape")
-        precondition(p + t <= cache.capacity, "the context is full")
+        precondition(slots.count == b && (slots.count == cache.batch || slots.allSatisfy { $0 < cache.batch }), "batch shape")
+        precondition(tokens.allSatisfy { $0.count == t }, "batch shape")
+        let starts = slots.map { cache.lengths[$0] }
+        precondition(starts.allSatisfy { $0 + t <= cache.capacity }, "the context is full")
         let rows = b * t
 
         // x [B·T, C] = wte[token] + wpe[P + t]
@@ -27,7 +34,7 @@ public final class GPT2Model: @unchecked Sendable {
                 for (position, id) in ids.enumerated() {
                     let row = x.baseAddress! + (sequence * t + position) * c
                     weights.tokenEmbedding.copyRow(id, into: row)
-                    let place = weights.positionEmbedding.pointer + (p + position) * c
+                    let place = weights.positionEmbedding.pointer + (starts[sequence] + position) * c
                     for i in 0..<c { row[i] += place[i] }
                 }
             }
@@ -36,7 +43,7 @@ public final class GPT2Model: @unchecked Sendable {
         var qkv = [Float](repeating: 0, count: rows * 3 * c)
         var attended = [Float](repeating: 0, count: rows * c)
         var hidden = [Float](repeating: 0, count: rows * inner)
-        var scores = [Float](repeating: 0, count: t * (p + t))
+        var scores = [Float](repeating: 0, count: t * ((starts.max() ?? 0) + t))
         var scratch = [Float]()  // F16 weights widened for sgemm on prompts
 
         for (index, layer) in weights.layers.enumerated() {
@@ -59,19 +66,19 @@ public final class GPT2Model: @unchecked Sendable {
                 for sequence in 0..<b {
                     for position in 0..<t {
                         let source = qkv + (sequence * t + position) * 3 * c
-                        let slot = (sequence * cache.capacity + p + position) * c
+                        let slot = (slots[sequence] * cache.capacity + starts[sequence] + position) * c
                         (keys + slot).update(from: source + c, count: c)
                         (values + slot).update(from: source + 2 * c, count: c)
                     }
                 }
                 var scale = 1 / Float(d).squareRoot()
                 if config.scaleAttentionByInverseLayerIndex { scale /= Float(index + 1) }
-                let span = p + t
                 for sequence in 0..<b {
+                    let p = starts[sequence], span = p + t, slot = slots[sequence]
                     for head in 0..<heads {
                         let q = qkv + sequence * t * 3 * c + head * d                 // [T, D], row stride 3C
-                        let k = keys + sequence * cache.capacity * c + head * d       // [P+T, D], row stride C
-                        let vv = values + sequence * cache.capacity * c + head * d    // [P+T, D], row stride C
+                        let k = keys + slot * cache.capacity * c + head * d           // [P+T, D], row stride C
+                        let vv = values + slot * cache.capacity * c + head * d        // [P+T, D], row stride C
                         let out = attended + sequence * t * c + head * d              // [T, D], row stride C
                         if t == 1 {
                             // Decoding: one query; plain loops beat two tiny BLAS calls per head.
@@ -103,7 +110,7 @@ public final class GPT2Model: @unchecked Sendable {
                 Kernels.add(normed, into: x, count: rows * c)
             }}}}}}
         }
-        cache.length = p + t
+        for (slot, start) in zip(slots, starts) { cache.lengths[slot] = start + t }
 
         // Logits only where asked: [B·T, V] or [B, V] = LN_f(x) × headᵀ (head is [V, C]).
         let outputRows = allPositions ? rows : b

@@ -1,13 +1,21 @@
 /// Keys and values of every position seen so far, per layer: [batch, capacity, C] each,
-/// heads side by side within a row as the attention projection lays them out.
+/// heads side by side within a row as the attention projection lays them out. Each of the
+/// `batch` rows (a slot) has its own length, so a serving batch can hold sequences at
+/// different positions: a new request is prefilled into a free slot while the others decode.
 public final class KVCache {
     public let batch: Int
     public let capacity: Int
     let width: Int
     var keys: [UnsafeMutablePointer<Float>]
     var values: [UnsafeMutablePointer<Float>]
-    /// Positions filled (the same for every sequence of the batch).
-    public internal(set) var length = 0
+    /// Positions filled, per slot.
+    public internal(set) var lengths: [Int]
+
+    /// Positions filled when every slot holds the same number (`generate`, beam search).
+    public internal(set) var length: Int {
+        get { lengths[0] }
+        set { lengths = [Int](repeating: newValue, count: batch) }
+    }
 
     public init(config: GPT2Config, batch: Int, capacity: Int) {
         self.batch = batch
@@ -16,6 +24,22 @@ public final class KVCache {
         let size = batch * capacity * config.embedding
         keys = (0..<config.layers).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: size) }
         values = (0..<config.layers).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: size) }
+        lengths = [Int](repeating: 0, count: batch)
+    }
+
+    /// Empties a slot for its next sequence.
+    public func reset(slot: Int) { lengths[slot] = 0 }
+
+    /// Makes each slot of `targets` hold what slot `source` holds (one prompt, several
+    /// returned sequences).
+    public func copy(slot source: Int, to targets: [Int]) {
+        let rowFloats = capacity * width, count = lengths[source] * width
+        for buffer in keys + values {
+            for target in targets where target != source {
+                (buffer + target * rowFloats).update(from: buffer + source * rowFloats, count: count)
+            }
+        }
+        for target in targets { lengths[target] = lengths[source] }
     }
 
     deinit {

@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
         // Also Hummingbird's: its HTTP part types, for the handler that enforces request deadlines.
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // /metrics in Prometheus' text format for `wf serve`.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Linux calls that Glibc's Swift module leaves out (syncfs).
@@ -44,7 +46,9 @@ let package = Package(
         .target(name: "Server", dependencies: ["Triggers", .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                .product(name: "Logging", package: "swift-log"),
-                                               .product(name: "NIOHTTPTypes", package: "swift-nio-extras")]),
+                                               .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                                               .product(name: "Prometheus", package: "swift-prometheus"),
+                                               "TextGeneration"]),
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libgit2 (Debian libgit2-dev) through pkg-config.

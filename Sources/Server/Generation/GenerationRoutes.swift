@@ -1,0 +1,393 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TextGeneration
+
+/// The generation routes (one group, mounted by `wf serve` and by `wf daemon --serve-model`):
+///
+/// - `POST /v1/completions`, `GET /v1/models`: OpenAI's completions API (see
+///   `CompletionsRequest`), streamed as server-sent events ending `data: [DONE]` when asked;
+/// - `GET /`, `POST /`, `HEAD /`: gpt-2-cloud-run's API (`length`, `temperature`, `top_k`,
+///   `top_p`, `prefix`, `truncate`, `include_prefix`, `nsamples`, `seed`) answering
+///   `{"text": …}` (and `"texts"`), with `Access-Control-Allow-Origin: *`;
+/// - `GET /health` (503 while the model loads), `GET /metrics` (Prometheus).
+///
+/// With an API key, every route but `/health` needs `Authorization: Bearer KEY`.
+public struct GenerationRoutes: Sendable {
+    public let engine: GenerationEngine
+    public let metrics: ServeMetrics
+    /// nil: no key needed.
+    public let apiKey: String?
+    /// A request's body may be this large; larger gets 413.
+    public var bodyLimit = 1 << 20
+    /// A request (queueing and generating) may take this long; then its slots are freed and
+    /// it gets 503.
+    public var requestTimeout: Duration = .seconds(300)
+
+    public init(engine: GenerationEngine, metrics: ServeMetrics, apiKey: String?) {
+        self.engine = engine
+        self.metrics = metrics
+        self.apiKey = apiKey
+    }
+
+    public func add<Context: RequestContext>(to router: Router<Context>) {
+        router.add(middleware: Gate(apiKey: apiKey, metrics: metrics))
+        router.get("/health") { _, _ -> Response in
+            if let reason = engine.unavailableReason { return reason.response() }
+            return Self.json(200, ["status": "ok"])
+        }
+        router.get("/metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        router.get("/v1/models") { _, _ -> Response in
+            Self.json(200, ["object": "list", "data": [["id": engine.modelID, "object": "model", "created": 0, "owned_by": "wf"]]])
+        }
+        router.post("/v1/completions") { request, _ -> Response in
+            do {
+                var request = request
+                let body = try await Self.body(&request, limit: bodyLimit)
+                return try await completions(CompletionsRequest.parse(body))
+            } catch let error as APIError {
+                return error.response()
+            }
+        }
+        let cors: HTTPFields = [.accessControlAllowOrigin: "*"]
+        router.head("/") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json", .accessControlAllowOrigin: "*"],
+                     body: .init(byteBuffer: ByteBuffer(string: #"{"text":""}"#)))
+        }
+        router.get("/") { request, _ -> Response in
+            var parameters = [String: String]()
+            for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
+            do { return try await cloudRun(parameters) } catch let error as APIError { return error.response(headers: cors) }
+        }
+        router.post("/") { request, _ -> Response in
+            do {
+                var request = request
+                let body = try await Self.body(&request, limit: bodyLimit)
+                guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+                    throw APIError.invalid("body", "the body must be a JSON object of parameters")
+                }
+                var parameters = [String: String]()
+                for (key, value) in object {
+                    if let number = value as? NSNumber, String(cString: number.objCType) == "c" {
+                        parameters[key] = number.boolValue ? "true" : "false"
+                    } else {
+                        parameters[key] = "\(value)"
+                    }
+                }
+                return try await cloudRun(parameters)
+            } catch let error as APIError {
+                return error.response(headers: cors)
+            }
+        }
+    }
+
+    // MARK: OpenAI completions
+
+    func completions(_ request: CompletionsRequest) async throws -> Response {
+        if let model = request.model, model != engine.modelID {
+            throw APIError.notFound("the model \(model) does not exist here; /v1/models lists \(engine.modelID)", code: "model_not_found")
+        }
+        if let reason = engine.unavailableReason { throw reason }
+        guard let (loaded, _) = engine.ready else { throw APIError.unavailable("the model is loading", code: "model_loading") }
+        let prompts = try promptIDs(request.prompt, tokenizer: loaded.tokenizer, endOfText: loaded.generator.endOfTextID)
+        let seed = request.seed ?? UInt64.random(in: 0...UInt64.max)
+        let settings = request.settings(seed: seed)
+        var streams = [AsyncStream<CompletionEvent>]()
+        for ids in prompts {
+            streams.append(try engine.submit(TextGeneration.CompletionRequest(promptIDs: ids, settings: settings, logprobs: request.logprobs)))
+        }
+        let id = "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
+        let created = Int(Date().timeIntervalSince1970)
+        let echoes = request.echo ? prompts.map { loaded.tokenizer?.decode($0) ?? "" } : prompts.map { _ in "" }
+        let n = request.n, sampled = settings.doSample
+        // Greedy decoding gives one sequence: each of the n choices is a copy of it.
+        @Sendable func choiceIndices(prompt: Int, sequence: Int) -> [Int] {
+            sampled ? [prompt * n + sequence] : (0..<n).map { prompt * n + $0 }
+        }
+        let merged = Self.merge(streams)
+        if request.stream {
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
+                var choices = [Int: CompletionChoice]()
+                var usage = (prompt: prompts.reduce(0) { $0 + $1.count }, completion: 0)
+                func chunk(_ index: Int, text: String, finish: String?, logprobs: Any? = nil) -> ByteBuffer {
+                    var object: [String: Any] = ["id": id, "object": "text_completion", "created": created, "model": engine.modelID,
+                                                 "choices": [["index": index, "text": text, "logprobs": logprobs ?? NSNull(), "finish_reason": finish ?? NSNull()]]]
+                    if request.includeUsage { object["usage"] = NSNull() }
+                    return ByteBuffer(string: "data: " + Self.encode(object) + "\n\n")
+                }
+                for await (prompt, event) in merged {
+                    switch event {
+                    case .token(let sequence, let tokenID, let text, let logprob, let top):
+                        usage.completion += sampled ? 1 : n
+                        for index in choiceIndices(prompt: prompt, sequence: sequence) {
+                            var choice = choices[index] ?? CompletionChoice(index: index, stop: request.stop, echoed: echoes[prompt])
+                            let first = choice.tokens.isEmpty && choice.sent == 0
+                            let delta = (first ? choice.echoed : "") + choice.append(text)
+                            choice.tokens.append((tokenID, loaded.tokenizer?.decode([tokenID]) ?? "", logprob, top))
+                            choices[index] = choice
+                            let logprobs = request.logprobs.map { _ in Self.logprobsObject([choice.tokens.last!], tokenizer: loaded.tokenizer, offset: 0) }
+                            if !delta.isEmpty || logprobs != nil { try await writer.write(chunk(index, text: delta, finish: nil, logprobs: logprobs)) }
+                        }
+                    case .finished(let sequence, let reason, let rest):
+                        for index in choiceIndices(prompt: prompt, sequence: sequence) {
+                            var choice = choices[index] ?? CompletionChoice(index: index, stop: request.stop, echoed: echoes[prompt])
+                            let delta = choice.finish(reason, rest: rest)
+                            choices[index] = choice
+                            try await writer.write(chunk(index, text: delta, finish: choice.finishReason))
+                        }
+                    case .done: break
+                    case .failed(let reason):
+                        try await writer.write(ByteBuffer(string: "data: " + APIError.unavailable(reason, code: "generation_failed").json + "\n\n"))
+                    }
+                }
+                if request.includeUsage {
+                    let object: [String: Any] = ["id": id, "object": "text_completion", "created": created, "model": engine.modelID, "choices": [Any](),
+                                                 "usage": ["prompt_tokens": usage.prompt, "completion_tokens": usage.completion,
+                                                           "total_tokens": usage.prompt + usage.completion]]
+                    try await writer.write(ByteBuffer(string: "data: " + Self.encode(object) + "\n\n"))
+                }
+                try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+                try await writer.finish(nil)
+            })
+        }
+
+        var choices = [Int: CompletionChoice]()
+        var completionTokens = 0
+        var failure: String?
+        let deadline = requestTimeout
+        let finished = try await Self.collect(merged, within: deadline) { prompt, event in
+            switch event {
+            case .token(let sequence, let tokenID, let text, let logprob, let top):
+                completionTokens += sampled ? 1 : n
+                for index in choiceIndices(prompt: prompt, sequence: sequence) {
+                    var choice = choices[index] ?? CompletionChoice(index: index, stop: request.stop, echoed: echoes[prompt])
+                    _ = choice.append(text)
+                    choice.tokens.append((tokenID, loaded.tokenizer?.decode([tokenID]) ?? "", logprob, top))
+                    choices[index] = choice
+                }
+            case .finished(let sequence, let reason, let rest):
+                for index in choiceIndices(prompt: prompt, sequence: sequence) {
+                    var choice = choices[index] ?? CompletionChoice(index: index, stop: request.stop, echoed: echoes[prompt])
+                    _ = choice.finish(reason, rest: rest)
+                    choices[index] = choice
+                }
+            case .done: break
+            case .failed(let reason): failure = reason
+            }
+        }
+        guard finished else { throw APIError.unavailable("the request took longer than \(deadline) and was stopped", code: "timeout") }
+        if let failure { throw APIError.unavailable(failure, code: "generation_failed") }
+        let promptTokens = prompts.reduce(0) { $0 + $1.count }
+        let list: [[String: Any]] = choices.keys.sorted().map { index in
+            let choice = choices[index]!
+            let logprobs: Any = request.logprobs.map { _ in
+                Self.logprobsObject(choice.tokens, tokenizer: loaded.tokenizer, offset: choice.echoed.count, limit: choice.finalText.count)
+            } ?? NSNull()
+            return ["index": index, "text": choice.finalText, "logprobs": logprobs, "finish_reason": choice.finishReason ?? "length"]
+        }
+        return Self.json(200, ["id": id, "object": "text_completion", "created": created, "model": engine.modelID, "choices": list,
+                               "usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens,
+                                         "total_tokens": promptTokens + completionTokens]])
+    }
+
+    /// The legacy completions `logprobs` object: tokens, their log-probabilities, the top
+    /// alternatives and each token's character offset in the choice's text.
+    static func logprobsObject(_ tokens: [(id: Int, text: String, logprob: Float?, top: [(id: Int, logprob: Float)])], tokenizer: BPETokenizer?,
+                               offset: Int, limit: Int = .max) -> [String: Any] {
+        var texts = [String](), values = [Any](), tops = [Any](), offsets = [Int]()
+        var position = offset
+        for token in tokens where position < limit || texts.isEmpty {
+            texts.append(token.text)
+            values.append(token.logprob.map { Double($0) as Any } ?? NSNull())
+            var top = [String: Double]()
+            for alternative in token.top { top[tokenizer?.decode([alternative.id]) ?? "\(alternative.id)"] = Double(alternative.logprob) }
+            tops.append(top)
+            offsets.append(position)
+            position += token.text.count
+        }
+        return ["tokens": texts, "token_logprobs": values, "top_logprobs": tops, "text_offset": offsets]
+    }
+
+    // MARK: gpt-2-cloud-run
+
+    /// minimaxir/gpt-2-cloud-run's `/`: gpt-2-simple's `generate` parameters and defaults
+    /// (`length` 1023 new tokens, at most the context; `temperature` 0.7; `top_k` 0 and
+    /// `top_p` 0, both off; `prefix` at most 500 characters, an empty one starting from
+    /// `<|endoftext|>`; `truncate` cuts the text at that string; `include_prefix` true).
+    func cloudRun(_ parameters: [String: String]) async throws -> Response {
+        if let unknown = parameters.keys.sorted().first(where: {
+            !["length", "temperature", "top_k", "top_p", "prefix", "truncate", "include_prefix", "nsamples", "seed", "batch_size"].contains($0)
+        }) {
+            throw APIError.invalid(unknown, "unknown parameter \(unknown)")
+        }
+        func number(_ key: String, _ fallback: Double, _ range: ClosedRange<Double>) throws -> Double {
+            guard let text = parameters[key] else { return fallback }
+            guard let value = Double(text), value.isFinite, range.contains(value) else {
+                throw APIError.invalid(key, "\(key) must be a number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return value
+        }
+        if let reason = engine.unavailableReason { throw reason }
+        guard let (loaded, _) = engine.ready else { throw APIError.unavailable("the model is loading", code: "model_loading") }
+        guard let tokenizer = loaded.tokenizer else { throw APIError.invalid("prefix", "this model has no tokenizer files; use /v1/completions with token ids") }
+        let prefix = String((parameters["prefix"] ?? "").prefix(500))
+        let includePrefix = (parameters["include_prefix"] ?? "true").lowercased() == "true"
+        let length = Int(try number("length", 1023, 1...1_000_000))
+        let temperature = try number("temperature", 0.7, 0...10)
+        let topK = Int(try number("top_k", 0, 0...1_000_000))
+        let topP = try number("top_p", 0, 0...1)
+        let samples = Int(try number("nsamples", 1, 1...Double(engine.options.slots)))
+        var settings = GenerationSettings()
+        let endOfText = loaded.generator.endOfTextID
+        let ids = prefix.isEmpty ? [endOfText ?? 0] : tokenizer.encode(prefix)
+        settings.maxNewTokens = max(1, min(length, (engine.options.context ?? loaded.model.config.positions) - ids.count))
+        settings.doSample = temperature > 0
+        settings.temperature = Float(max(temperature, 1e-6))
+        settings.topK = topK
+        settings.topP = topP == 0 ? 1 : Float(topP)
+        settings.numReturnSequences = settings.doSample ? samples : 1
+        if let seed = parameters["seed"] {
+            guard let value = Int64(seed) else { throw APIError.invalid("seed", "seed must be an integer") }
+            settings.seed = UInt64(bitPattern: value)
+        } else {
+            settings.seed = UInt64.random(in: 0...UInt64.max)
+        }
+        let stream = try engine.submit(TextGeneration.CompletionRequest(promptIDs: ids, settings: settings))
+        var texts = [String](repeating: "", count: settings.numReturnSequences)
+        var failure: String?
+        let finished = try await Self.collect(Self.merge([stream]), within: requestTimeout) { _, event in
+            switch event {
+            case .token(let sequence, _, let text, _, _): texts[sequence] += text
+            case .finished(let sequence, _, let rest): texts[sequence] += rest
+            case .failed(let reason): failure = reason
+            case .done: break
+            }
+        }
+        guard finished else { throw APIError.unavailable("the request took longer than \(requestTimeout) and was stopped", code: "timeout") }
+        if let failure { throw APIError.unavailable(failure, code: "generation_failed") }
+        if !settings.doSample { texts = [String](repeating: texts[0], count: samples) }
+        let results = texts.map { generated -> String in
+            var generated = generated
+            if let truncate = parameters["truncate"], !truncate.isEmpty, let cut = generated.range(of: truncate) {
+                generated = String(generated[..<cut.lowerBound])
+            }
+            return (includePrefix ? prefix : "") + generated
+        }
+        var object: [String: Any] = ["text": results[0]]
+        if samples > 1 { object["texts"] = results }
+        return Self.json(200, object, headers: [.accessControlAllowOrigin: "*"])
+    }
+
+    // MARK: helpers
+
+    /// Prompts as token ids: text through the tokenizer (an empty one starts from
+    /// `<|endoftext|>`, as OpenAI's and gpt-2-simple's do), ids checked by the batcher.
+    func promptIDs(_ prompt: CompletionsRequest.Prompt, tokenizer: BPETokenizer?, endOfText: Int?) throws -> [[Int]] {
+        switch prompt {
+        case .tokens(let lists): return lists
+        case .texts(let texts):
+            guard let tokenizer else { throw APIError.invalid("prompt", "this model has no tokenizer files; send the prompt as token ids") }
+            return texts.map { $0.isEmpty ? [endOfText ?? 0] : tokenizer.encode($0) }
+        }
+    }
+
+    static func body(_ request: inout Request, limit: Int) async throws -> [UInt8] {
+        do {
+            return Array(try await request.collectBody(upTo: limit).readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge(limit: limit)
+        }
+    }
+
+    /// The events of several streams, tagged with the stream's position, as they come.
+    static func merge(_ streams: [AsyncStream<CompletionEvent>]) -> AsyncStream<(Int, CompletionEvent)> {
+        AsyncStream { continuation in
+            let task = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for (index, stream) in streams.enumerated() {
+                        group.addTask { for await event in stream { continuation.yield((index, event)) } }
+                    }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Feeds every event to `body` until the streams end (true) or `limit` passes (false:
+    /// the streams are dropped, which cancels their requests).
+    static func collect(_ events: AsyncStream<(Int, CompletionEvent)>, within limit: Duration,
+                        _ body: @escaping (Int, CompletionEvent) -> Void) async throws -> Bool {
+        let box = UnsafeTransfer(body)
+        return try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for await (index, event) in events { box.value(index, event) }
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    static func encode(_ object: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func json(_ status: Int, _ object: Any, headers extra: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers.append(contentsOf: extra)
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: encode(object))))
+    }
+}
+
+/// Moves a non-Sendable closure into a child task that runs it alone (the collector's).
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// The API key check (constant time; `/health` is open) and the request counter by route
+/// and status.
+struct Gate<Context: RequestContext>: RouterMiddleware {
+    let apiKey: String?
+    let metrics: ServeMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        let route = ["/", "/v1/completions", "/v1/models", "/health", "/metrics"].contains(path) ? path : "other"
+        if let apiKey, path != "/health" {
+            let given = request.headers[.authorization] ?? ""
+            let expected = "Bearer " + apiKey
+            guard Self.constantTimeEqual(Array(given.utf8), Array(expected.utf8)) else {
+                metrics.request(route: route, status: 401)
+                return APIError.unauthorized.response(headers: [.wwwAuthenticate: "Bearer"])
+            }
+        }
+        let response: Response
+        do { response = try await next(request, context) } catch let error as HTTPError {
+            metrics.request(route: route, status: Int(error.status.code))
+            if error.status == .notFound {
+                return APIError.notFound("no route \(request.method.rawValue) \(path)").response()
+            }
+            throw error
+        }
+        metrics.request(route: route, status: Int(response.status.code))
+        return response
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<max(a.count, b.count) {
+            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+        }
+        return difference == 0
+    }
+}

@@ -92,6 +92,9 @@ let package = Package(
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Workflows", "TextGeneration", "TestSupport"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "TestSupport"]),
         .testTarget(name: "TriggersTests", dependencies: ["Triggers", "GitSource", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TestSupport"]),
+        // Routes in process (HummingbirdTesting's router framework: no socket).
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TextGeneration", "TestSupport",
+                                                        .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TextGeneration", "TestSupport"]),
     ]
 )

@@ -99,7 +99,9 @@ public final class GenerationEngine: @unchecked Sendable {
                 case .done(let timings):
                     metrics.completed(timings)
                     continuation.finish()
-                case .failed: continuation.finish()
+                case .failed(let reason):
+                    if reason == "cancelled" { metrics.requestCancelled() }
+                    continuation.finish()
                 default: break
                 }
             }

@@ -92,8 +92,16 @@ public struct GenerationRoutes: Sendable {
         if let reason = engine.unavailableReason { throw reason }
         guard let (loaded, _) = engine.ready else { throw APIError.unavailable("the model is loading", code: "model_loading") }
         let prompts = try promptIDs(request.prompt, tokenizer: loaded.tokenizer, endOfText: loaded.generator.endOfTextID)
+        let context = min(engine.options.context ?? loaded.model.config.positions, loaded.model.config.positions)
+        if let longest = prompts.map(\.count).max(), longest + (request.maxTokens ?? 0) > context {
+            // OpenAI's answer: the prompt and the completion must fit the model's context.
+            throw APIError.invalid(longest >= context ? "prompt" : "max_tokens",
+                                   "this model's context is \(context) tokens; the prompt has \(longest) and max_tokens asks for \(request.maxTokens ?? 0) more")
+        }
         let seed = request.seed ?? UInt64.random(in: 0...UInt64.max)
-        let settings = request.settings(seed: seed)
+        var settings = request.settings(seed: seed)
+        // No max_tokens: as far as the context goes.
+        if request.maxTokens == nil { settings.maxNewTokens = max(1, context - (prompts.map(\.count).max() ?? 0)) }
         var streams = [AsyncStream<CompletionEvent>]()
         for ids in prompts {
             streams.append(try engine.submit(TextGeneration.CompletionRequest(promptIDs: ids, settings: settings, logprobs: request.logprobs)))

@@ -12,6 +12,7 @@ public final class ServeMetrics: Sendable {
     private let generatedTokens: Counter
     private let queueDepth: Gauge
     private let batchSize: Gauge
+    private let cancelled: Counter
 
     static let buckets: [Duration] = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
                                       .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
@@ -32,6 +33,8 @@ public final class ServeMetrics: Sendable {
                                                                                 helpText: "Tokens generated"))
         queueDepth = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "wf", metricName: "queue_depth", unitName: "requests",
                                                                          helpText: "Requests waiting for a slot"))
+        cancelled = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "wf", metricName: "cancelled_requests", unitName: "total",
+                                                                          helpText: "Requests stopped before they finished (a client that went away, a timeout)"))
         batchSize = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "wf", metricName: "running_sequences", unitName: "count",
                                                                         helpText: "Sequences in the running batch"))
     }
@@ -49,6 +52,8 @@ public final class ServeMetrics: Sendable {
         promptTokens.increment(by: Int64(timings.promptTokens))
         generatedTokens.increment(by: Int64(timings.generatedTokens))
     }
+
+    func requestCancelled() { cancelled.increment() }
 
     func load(queued: Int, running: Int) {
         queueDepth.set(Double(queued))

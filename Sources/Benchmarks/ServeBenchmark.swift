@@ -25,6 +25,9 @@ public struct ServeBenchmark {
         public var workDirectory: String
         /// `wf` itself.
         public var wf: String
+        /// GPT-2's vocab.json and merges.txt, copied into the model (a reference server needs
+        /// a vocabulary to load the converted weights).
+        public var tokenizerFolder: String?
         /// Another server to measure the same way: its base URL (started and stopped by the caller).
         public var reference: (name: String, url: String)?
         public init(workDirectory: String, wf: String) {
@@ -66,6 +69,12 @@ public struct ServeBenchmark {
         guard !FileManager.default.fileExists(atPath: modelFolder + "/model.safetensors") else { return }
         log("writing a random model of \(settings.config.layers) layers × \(settings.config.embedding) wide")
         try RandomModel.write(config: settings.config, to: modelFolder)
+        if let tokenizer = settings.tokenizerFolder {
+            for file in ["vocab.json", "merges.txt"] {
+                try? FileManager.default.removeItem(atPath: "\(modelFolder)/\(file)")
+                try FileManager.default.copyItem(atPath: "\(tokenizer)/\(file)", toPath: "\(modelFolder)/\(file)")
+            }
+        }
     }
 
     public func run(log: (String) -> Void) throws -> Result {

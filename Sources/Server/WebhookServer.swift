@@ -13,12 +13,15 @@ public struct WebhookServer: Sendable {
     public let host: String
     public let port: Int
     public let limits: HTTPLimits
+    /// `wf daemon --serve-model`: generation beside the hooks.
+    public let generation: GenerationRoutes?
 
-    public init(daemon: Daemon, host: String, port: Int, limits: HTTPLimits = HTTPLimits()) {
+    public init(daemon: Daemon, host: String, port: Int, limits: HTTPLimits = HTTPLimits(), generation: GenerationRoutes? = nil) {
         self.daemon = daemon
         self.host = host
         self.port = port
         self.limits = limits
+        self.generation = generation
     }
 
     /// Serves until `daemon.stop()`, then shuts down gracefully (requests in flight are
@@ -53,6 +56,7 @@ public struct WebhookServer: Sendable {
             return Self.json(answer.status, answer.body)
         }
         router.get("/health") { _, _ -> String in "ok\n" }
+        generation?.add(to: router, mounted: true)
         // wf prints its own lines; Hummingbird's own log only for trouble.
         var logger = Logger(label: "wf.webhooks")
         logger.logLevel = .warning
@@ -60,6 +64,7 @@ public struct WebhookServer: Sendable {
                               configuration: limits.applicationConfiguration(host: host, port: port, serverName: "wf", logger: logger),
                               onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        defer { generation?.engine.stop() }
         try await withThrowingTaskGroup(of: Bool.self) { tasks in
             tasks.addTask { try await group.run(); return true }
             tasks.addTask {

@@ -120,4 +120,19 @@ import TextGeneration
                 "\((try? HTTPClient.get(server.url + "/metrics"))?.body ?? "")")
         #expect(try server.complete(#"{"prompt": [1], "max_tokens": 3}"#).status == 200)
     }
+
+    /// `wf daemon --listen --serve-model`: the generation routes beside the hooks, the API key
+    /// guarding only them.
+    @Test func theDaemonMountsTheGenerationRoutes() throws {
+        let daemon = try DaemonProcess(home: scratch("home"), scratch: scratch, listen: true, environment: ["WF_TEST_KEY": "k1"],
+                                       arguments: ["--serve-model", Fixtures.path("models/tiny"), "--api-key-env", "WF_TEST_KEY"])
+        let url = try daemon.url()
+        #expect(try eventually(30) { (try? HTTPClient.get(url + "/v1/models"))?.status == 401 })
+        let reply = try HTTPClient.post(url + "/v1/completions", headers: ["Authorization": "Bearer k1"], body: Array(#"{"prompt": "hi", "max_tokens": 3}"#.utf8))
+        #expect(reply.status == 200 && reply.body.contains("text_completion"), "\(reply.body)")
+        #expect(try HTTPClient.get(url + "/health").body == "ok\n")
+        let hook = try HTTPClient.post(url + "/hooks/github", headers: ["X-GitHub-Event": "ping"], body: Array("{}".utf8))
+        #expect(hook.status != 401 || !hook.body.contains("Bearer"), "the hooks must not need the generation key: \(hook.body)")
+        #expect(daemon.stop() == 0)
+    }
 }

@@ -30,11 +30,25 @@ public struct GenerationRoutes: Sendable {
         self.apiKey = apiKey
     }
 
-    public func add<Context: RequestContext>(to router: Router<Context>) {
-        router.add(middleware: Gate(apiKey: apiKey, metrics: metrics))
-        router.get("/health") { _, _ -> Response in
-            if let reason = engine.unavailableReason { return reason.response() }
-            return Self.json(200, ["status": "ok"])
+    /// Adds the routes with the API key check in front. `mounted`: beside other routes (the
+    /// daemon's hooks, which sign their own bodies, and its own `/health`), in a group whose
+    /// middleware touches only these routes; otherwise on the whole router, whose unknown
+    /// paths then answer 404 in OpenAI's shape.
+    public func add<Context: RequestContext>(to router: Router<Context>, mounted: Bool = false) {
+        if mounted {
+            addRoutes(to: router.group().add(middleware: Gate<Context>(apiKey: apiKey, metrics: metrics)), health: false)
+        } else {
+            router.add(middleware: Gate<Context>(apiKey: apiKey, metrics: metrics))
+            addRoutes(to: router, health: true)
+        }
+    }
+
+    private func addRoutes<Routes: RouterMethods>(to router: Routes, health: Bool) {
+        if health {
+            router.get("/health") { _, _ -> Response in
+                if let reason = engine.unavailableReason { return reason.response() }
+                return Self.json(200, ["status": "ok"])
+            }
         }
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.render())))

@@ -66,6 +66,8 @@ struct ServeBenchCommand: ParsableCommand {
         settings.promptTokens = promptTokens
         settings.newTokens = newTokens
         if let referenceURL { settings.reference = (referenceName, referenceURL) }
+        let tokenizer = CommandLine.checkoutRoot.appendingPathComponent("../shared/gpt2-tokenizer").standardized.path
+        if shape == "gpt2" && FileManager.default.fileExists(atPath: tokenizer + "/vocab.json") { settings.tokenizerFolder = tokenizer }
         let result = try ServeBenchmark(settings: settings).run { FileHandle.standardError.write(Data(("bench: " + $0 + "\n").utf8)) }
         if json { return try JSONOutput.print(result) }
         func ms(_ seconds: Double) -> String { Format.decimal(seconds * 1000, places: 0) + " ms" }

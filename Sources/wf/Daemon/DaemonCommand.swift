@@ -46,9 +46,22 @@ struct DaemonCommand: ParsableCommand {
     @Option(name: .customLong("header-timeout"), parsing: .unconditional, help: ArgumentHelp("With --listen: close a connection whose request head has not arrived in full after this long (its body then has 60 s).", valueName: "seconds"))
     var headerTimeout: Double = 10
 
+    @Option(name: .customLong("serve-model"), help: ArgumentHelp("With --listen: also serve this model (wf serve's routes: /v1/completions, /v1/models, /, /metrics).", valueName: "model"))
+    var serveModel: String?
+
+    @Option(parsing: .unconditional, help: "With --serve-model: sequences decoded side by side.")
+    var parallel = 4
+
+    @Option(parsing: .unconditional, help: "With --serve-model: requests that may wait for a slot.")
+    var queue = 16
+
+    @Option(name: .customLong("api-key-env"), help: ArgumentHelp("With --serve-model: require this variable's value as a bearer token for generation.", valueName: "variable"))
+    var apiKeyEnv: String?
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
+        if serveModel != nil && listen == nil { throw ValidationError("--serve-model needs --listen") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be 1 or more") }
         guard idleTimeout > 0, headerTimeout > 0 else { throw ValidationError("--idle-timeout and --header-timeout are seconds: more than 0") }
     }
@@ -92,7 +105,11 @@ struct DaemonCommand: ParsableCommand {
                     // Connections stay well inside the open-file limit: runs, git and SQLite need descriptors too.
                     let limits = HTTPLimits(maxConnections: min(maxConnections, max(1, openFiles / 2)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
                                             headerTimeout: .milliseconds(Int64(headerTimeout * 1000)))
-                    try await WebhookServer(daemon: daemon, host: host, port: port, limits: limits).run { bound in
+                    let generation = try serveModel.map {
+                        ServeCommand.routes(model: $0, id: nil, parallel: parallel, queue: queue, context: nil,
+                                            apiKey: try ServeCommand.apiKey(environment: apiKeyEnv, file: nil), requestTimeout: 300)
+                    }
+                    try await WebhookServer(daemon: daemon, host: host, port: port, limits: limits, generation: generation).run { bound in
                         // Tests and benchmarks read this line to find a port chosen with :0.
                         Console.error(Self.stamp() + "listening on http://\(host):\(bound)")
                     }

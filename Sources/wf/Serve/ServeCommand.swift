@@ -76,11 +76,21 @@ struct ServeCommand: ParsableCommand {
 
     func serve() async throws {
         let (host, port) = try DaemonCommand.address(listen)
-        let apiKey = try readAPIKey()
-        let specification = try model ?? DefaultModel.required()
-        let id = modelID ?? (specification.contains("/") && FileManager.default.fileExists(atPath: specification)
-                             ? URL(fileURLWithPath: specification).lastPathComponent : specification)
         BLAS.setThreads(threads)
+        let routes = try Self.routes(model: model ?? DefaultModel.required(), id: modelID, parallel: parallel, queue: queue, context: context,
+                                     apiKey: readAPIKey(), requestTimeout: requestTimeout)
+        let limits = HTTPLimits(maxConnections: min(maxConnections, max(1, DaemonCommand.raiseOpenFileLimit() / 2)))
+        try await GenerationServer(routes: routes, host: host, port: port, limits: limits).run { bound in
+            Console.error(DaemonCommand.stamp() + "listening on http://\(host):\(bound)")
+        }
+        Console.error(DaemonCommand.stamp() + "stopped")
+    }
+
+    /// Starts loading `model` (the server listens meanwhile) and returns the generation routes
+    /// over it: `wf serve`'s and `wf daemon --serve-model`'s.
+    static func routes(model specification: String, id: String?, parallel: Int, queue: Int, context: Int?, apiKey: String?,
+                       requestTimeout: Double) -> GenerationRoutes {
+        let id = id ?? (FileManager.default.fileExists(atPath: specification) ? URL(fileURLWithPath: specification).lastPathComponent : specification)
         let metrics = ServeMetrics()
         let engine = GenerationEngine(modelID: id, options: .init(slots: parallel, queue: queue, context: context), metrics: metrics)
         engine.start(load: { try LoadedModel.load(specification) }) { result in
@@ -93,14 +103,14 @@ struct ServeCommand: ParsableCommand {
         }
         var routes = GenerationRoutes(engine: engine, metrics: metrics, apiKey: apiKey)
         routes.requestTimeout = .milliseconds(Int64(requestTimeout * 1000))
-        let limits = HTTPLimits(maxConnections: min(maxConnections, max(1, DaemonCommand.raiseOpenFileLimit() / 2)))
-        try await GenerationServer(routes: routes, host: host, port: port, limits: limits).run { bound in
-            Console.error(DaemonCommand.stamp() + "listening on http://\(host):\(bound)")
-        }
-        Console.error(DaemonCommand.stamp() + "stopped")
+        return routes
     }
 
     func readAPIKey() throws -> String? {
+        try Self.apiKey(environment: apiKeyEnv, file: apiKeyFile)
+    }
+
+    static func apiKey(environment apiKeyEnv: String?, file apiKeyFile: String?) throws -> String? {
         if let name = apiKeyEnv {
             guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
                 throw ValidationError("--api-key-env \(name): the variable is not set or empty")

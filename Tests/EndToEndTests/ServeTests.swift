@@ -135,4 +135,28 @@ import TextGeneration
         #expect(hook.status != 401 || !hook.body.contains("Bearer"), "the hooks must not need the generation key: \(hook.body)")
         #expect(daemon.stop() == 0)
     }
+
+    /// A Python interpreter with OpenAI's `openai` package: `$WF_OPENAI_PYTHON`, else the
+    /// virtual environment `.ci/run` makes in `.build/venv-openai`.
+    static var openAIPython: String? {
+        let candidates = [ProcessInfo.processInfo.environment["WF_OPENAI_PYTHON"], Fixtures.checkout(".build/venv-openai/bin/python")].compactMap { $0 }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) && (try? Shell.run($0, ["-c", "import openai"]).status) == 0 }
+    }
+
+    /// OpenAI's own client library (PyPI `openai`) against `wf serve`: completions, n with
+    /// logprobs, stop, a stream with usage, the model list, a 400 it raises as BadRequestError.
+    @Test(.enabled(if: ServeTests.openAIPython != nil,
+                   "NO PYTHON WITH THE openai PACKAGE: the OpenAI client test is skipped; .ci/run makes .build/venv-openai (pip install openai)"))
+    func openAIsClientLibraryTalksToIt() throws {
+        let server = try Server(["--model", Fixtures.path("models/tiny")], scratch: scratch)
+        let output = try Shell.run(ServeTests.openAIPython!, [Fixtures.checkout("scripts/openai_client_check.py"), server.url])
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any], "\(output.stdout)")
+        #expect(seen["models"] as? [String] == ["tiny"])
+        #expect(seen["finish_reason"] as? String == "length")
+        #expect(seen["streamed"] as? String == seen["text"] as? String)
+        #expect((seen["stream_usage"] as? [String: Any])?["completion_tokens"] as? Int == 8)
+        #expect(seen["indices"] as? [Int] == [0, 1, 2, 3] && seen["top_logprobs"] as? Int == 2)
+        #expect((seen["stop_text"] as? String)?.contains("e") == false)
+        #expect((seen["error"] as? [String: Any])?["param"] as? String == "max_tokens")
+    }
 }

@@ -79,27 +79,46 @@ public struct ServeBenchmark {
 
     public func run(log: (String) -> Void) throws -> Result {
         try prepareModel(log: log)
-        let prompt = (0..<settings.promptTokens).map { ($0 * 7919) % (settings.config.vocabulary - 1) }
+        let (prompt, promptJSON) = try makePrompt()
         log("wf generate: \(settings.promptTokens) prompt tokens, \(settings.newTokens) new")
         let generate = try generateTokensPerSecond(prompt: prompt)
         let server = try ServeProcess(wf: settings.wf, model: modelFolder, arguments: [
             "--parallel", "\(settings.slots)", "--queue", "\(settings.queue)", "--threads", "\(settings.threads)"], log: settings.workDirectory + "/serve.log")
         defer { server.stop() }
         var levels = [Level]()
-        let rssStart = server.residentBytes()
+        var rssStart: Int64?
         for clients in settings.clients + [settings.overloadClients] {
             log("wf serve: \(clients) clients for \(Int(settings.seconds)) s")
-            levels.append(try load(server.url, name: "wf serve", clients: clients, prompt: prompt, pid: server.pid))
+            levels.append(try load(server.url, name: "wf serve", clients: clients, prompt: promptJSON, pid: server.pid))
+            // Memory once warm (weights paged in, the cache's slots touched): the soak's start.
+            if rssStart == nil { rssStart = server.residentBytes() }
         }
         let rssEnd = server.residentBytes()
         if let reference = settings.reference {
             for clients in settings.clients + [settings.overloadClients] {
                 log("\(reference.name): \(clients) clients for \(Int(settings.seconds)) s")
-                levels.append(try load(reference.url, name: reference.name, clients: clients, prompt: prompt, pid: nil))
+                levels.append(try load(reference.url, name: reference.name, clients: clients, prompt: promptJSON, pid: nil))
             }
         }
         return Result(generateTokensPerSecond: generate, levels: levels, rssStartBytes: rssStart, rssEndBytes: rssEnd,
                       settings: "\(settings.config.layers) layers × \(settings.config.embedding), \(settings.threads) threads, prompt \(settings.promptTokens), \(settings.newTokens) new tokens, \(settings.slots) slots, queue \(settings.queue)")
+    }
+
+    /// The prompt as ids (for `wf generate`) and as the JSON `prompt` value: text when the
+    /// model has a tokenizer (every OpenAI-compatible server takes text; llama-cpp-python's
+    /// takes nothing else), chosen so that it encodes to exactly `promptTokens` tokens.
+    func makePrompt() throws -> ([Int], String) {
+        let loaded = try LoadedModel.load(modelFolder)
+        guard let tokenizer = loaded.tokenizer else {
+            let ids = (0..<settings.promptTokens).map { ($0 * 7919) % (settings.config.vocabulary - 1) }
+            return (ids, "[" + ids.map(String.init).joined(separator: ",") + "]")
+        }
+        let source = String(repeating: "It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of foolishness, ", count: 8)
+        let ids = Array(tokenizer.encode(source).prefix(settings.promptTokens))
+        let text = tokenizer.decode(ids)
+        guard tokenizer.encode(text) == ids else { throw ServeProcess.Failure(message: "the benchmark prompt does not round-trip through the tokenizer") }
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes]), as: UTF8.self)
+        return (ids, String(json.dropFirst().dropLast()))
     }
 
     /// `wf generate`'s own decode rate on one sequence (its JSON reports the generation time).
@@ -120,9 +139,10 @@ public struct ServeBenchmark {
     }
 
     /// `clients` threads send requests back to back for `seconds`.
-    func load(_ url: String, name: String, clients: Int, prompt: [Int], pid: Int32?) throws -> Level {
+    func load(_ url: String, name: String, clients: Int, prompt: String, pid: Int32?) throws -> Level {
         let samples = Samples()
-        let deadline = Date().addingTimeInterval(settings.seconds)
+        let started = Date()
+        let deadline = started.addingTimeInterval(settings.seconds)
         let group = DispatchGroup()
         var peak: Int64 = 0
         let newTokens = settings.newTokens
@@ -133,15 +153,20 @@ public struct ServeBenchmark {
                 var round = 0
                 while Date() < deadline {
                     round += 1
-                    let body = #"{"prompt": [\#(prompt.map(String.init).joined(separator: ","))], "max_tokens": \#(newTokens), "temperature": 1, "top_k": 0, "seed": \#(client * 100_000 + round), "stream": true, "stream_options": {"include_usage": true}}"#
-                    samples.add(StreamingRequest.send(url: url, path: "/v1/completions", body: body))
+                    let body = #"{"prompt": \#(prompt), "max_tokens": \#(newTokens), "temperature": 1, "top_k": 0, "seed": \#(client * 100_000 + round), "stream": true, "stream_options": {"include_usage": true}}"#
+                    let sample = StreamingRequest.send(url: url, path: "/v1/completions", body: body)
+                    samples.add(sample)
+                    // A refused client waits as Retry-After says (1 s), as a real one would,
+                    // rather than hammering the server.
+                    if sample.status == 503 { Thread.sleep(forTimeInterval: 1) }
                 }
             }
         }
         while group.wait(timeout: .now() + 0.5) == .timedOut {
             if let pid, let rss = ServeProcess.residentBytes(pid) { peak = max(peak, rss) }
         }
-        return samples.level(server: name, clients: clients, seconds: settings.seconds, peak: pid == nil ? nil : peak)
+        // Requests still running at the deadline finish and count: the rate is over the whole time.
+        return samples.level(server: name, clients: clients, seconds: Date().timeIntervalSince(started), peak: pid == nil ? nil : peak)
     }
 }
 
@@ -196,8 +221,8 @@ enum StreamingRequest {
             let got = recv(fd, &buffer, buffer.count, 0)
             if got <= 0 { break }
             received.append(contentsOf: buffer[0..<got])
-            if firstToken == nil, let text = String(bytes: received, encoding: .utf8), text.contains(#""text":""#),
-               text.range(of: #""text":"[^"]"#, options: .regularExpression) != nil {
+            if firstToken == nil, let text = String(bytes: received, encoding: .utf8),
+               text.range(of: #""text":\s*"[^"]"#, options: .regularExpression) != nil {
                 firstToken = Date().timeIntervalSince(start)
             }
         }
@@ -207,6 +232,13 @@ enum StreamingRequest {
         var tokens = 0
         if let range = text.range(of: #""completion_tokens":\s*\d+"#, options: .regularExpression) {
             tokens = Int(text[range].split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) ?? 0
+        } else {
+            // A server that sends no usage in streams: one event per token.
+            var rest = text[...]
+            while let found = rest.range(of: #""text":\s*"[^"]"#, options: .regularExpression) {
+                tokens += 1
+                rest = rest[found.upperBound...]
+            }
         }
         return RequestSample(status: status, tokens: tokens, seconds: seconds, firstToken: firstToken)
     }

@@ -81,7 +81,7 @@ struct ServeBenchCommand: ParsableCommand {
         }
         print(table.render())
         if let start = result.rssStartBytes, let end = result.rssEndBytes {
-            print("wf serve resident memory: \(Format.bytes(start)) before the load, \(Format.bytes(end)) after it")
+            print("wf serve resident memory: \(Format.bytes(start)) after the first level, \(Format.bytes(end)) at the end (\(Format.decimal(Double(end - start) / Double(start) * 100, places: 1))%)")
         }
     }
 }

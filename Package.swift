@@ -79,6 +79,8 @@ let package = Package(
                 "Server",
                 "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Temporary folders and the built `wf` binary, shared by the test targets.

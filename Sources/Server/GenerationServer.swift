@@ -28,8 +28,8 @@ public struct GenerationServer: Sendable {
         let app = Application(router: router, server: limits.server,
                               configuration: limits.applicationConfiguration(host: host, port: port, serverName: "wf", logger: logger),
                               onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        defer { routes.engine.stop() }
+        // Shut down in reverse: the server answers what is in flight, then the engine stops.
+        let group = ServiceGroup(configuration: .init(services: [routes.engine.service, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -24,9 +24,9 @@ public struct WebhookServer: Sendable {
         self.generation = generation
     }
 
-    /// Serves until `daemon.stop()`, then shuts down gracefully (requests in flight are
-    /// answered); `onRunning` gets the port (useful with port 0).
-    public func run(onRunning: @escaping @Sendable (Int) -> Void) async throws {
+    /// The HTTP server as a Service, for the daemon's ServiceGroup: a graceful shutdown answers
+    /// the requests in flight; `onRunning` gets the port (useful with port 0).
+    public func application(onRunning: @escaping @Sendable (Int) -> Void) -> some Service {
         let router = Router()
         let daemon = self.daemon
         router.post("/hooks/:forge") { request, context -> Response in
@@ -60,23 +60,9 @@ public struct WebhookServer: Sendable {
         // wf prints its own lines; Hummingbird's own log only for trouble.
         var logger = Logger(label: "wf.webhooks")
         logger.logLevel = .warning
-        let app = Application(router: router, server: limits.server,
-                              configuration: limits.applicationConfiguration(host: host, port: port, serverName: "wf", logger: logger),
-                              onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        defer { generation?.engine.stop() }
-        try await withThrowingTaskGroup(of: Bool.self) { tasks in
-            tasks.addTask { try await group.run(); return true }
-            tasks.addTask {
-                while !daemon.isStopping { try await Task.sleep(for: .milliseconds(100)) }
-                await group.triggerGracefulShutdown()
-                return false
-            }
-            // Wait for the server to end: after a graceful shutdown, or at once if it could not bind.
-            while let serverEnded = try await tasks.next() {
-                if serverEnded { tasks.cancelAll(); return }
-            }
-        }
+        return Application(router: router, server: limits.server,
+                           configuration: limits.applicationConfiguration(host: host, port: port, serverName: "wf", logger: logger),
+                           onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
     /// Deliveries are handled off the event loop (they may fetch), at most four at once.

@@ -38,12 +38,27 @@ public final class Daemon: @unchecked Sendable {
     }
 
     public var isStopping: Bool { state.withLock { stopping } }
+    private var pollingStopped: Bool { state.withLock { stopping || stopPolling } }
+    private var stopPolling = false
 
     /// Asks the loops to end: the poller at once, the worker after its current run.
     public func stop() {
         state.withLock { stopping = true }
         wake.signal()
     }
+
+    /// Asks only the poller to end (each loop is its own Service, stopped in its turn).
+    public func stopPollLoop() {
+        state.withLock { stopPolling = true }
+    }
+
+    /// Asks only the worker to end, after its current run.
+    public func stopWorkLoop() {
+        state.withLock { stopWorking = true }
+        wake.signal()
+    }
+    private var stopWorking = false
+    private var workingStopped: Bool { state.withLock { stopping || stopWorking } }
 
     // MARK: queueing
 
@@ -122,12 +137,12 @@ public final class Daemon: @unchecked Sendable {
     /// Polls every link whose time has come, with ±10% jitter, doubling the wait after each
     /// failure up to ten minutes. Returns when `stop()` is called.
     public func pollLoop() {
-        while !isStopping {
+        while !pollingStopped {
             let now = Date()
             for state in (try? triggers.links()) ?? [] where state.link.pollSeconds > 0 {
                 let name = state.link.name
                 let due = self.state.withLock { nextPoll[name] } ?? now
-                guard due <= now, !isStopping else { continue }
+                guard due <= now, !pollingStopped else { continue }
                 poll(state.link)
                 let failures = (try? triggers.link(name).failures) ?? 0
                 let base = min(600, Double(state.link.pollSeconds) * pow(2, Double(min(failures, 10))))
@@ -140,7 +155,7 @@ public final class Daemon: @unchecked Sendable {
 
     /// Runs queued items one at a time until `stop()`; the item running then finishes first.
     public func workLoop() {
-        while !isStopping {
+        while !workingStopped {
             if !runNext() { _ = wake.wait(timeout: .now() + idleWait) }
         }
     }

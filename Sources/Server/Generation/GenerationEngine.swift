@@ -34,6 +34,7 @@ public final class GenerationEngine: @unchecked Sendable {
     private let lock = NSLock()
     private var state = State.loading
     private var batcherThread: Thread?
+    private let stopped = DispatchSemaphore(value: 0)
 
     public init(modelID: String, options: Options, metrics: ServeMetrics) {
         self.modelID = modelID
@@ -67,6 +68,17 @@ public final class GenerationEngine: @unchecked Sendable {
     /// Ends the batcher: waiting and running requests end with `.failed`.
     public func stop() {
         if case .ready(_, let batcher) = lock.withLock({ state }) { batcher.stop() }
+        stopped.signal()
+    }
+
+    /// The engine as a Service of the server's ServiceGroup: placed before the HTTP server, it
+    /// stops after it, once the requests in flight have been answered.
+    public var service: LoopService {
+        LoopService(name: "generation", loop: { [self] in
+            // The batcher runs on its own thread from `start`; the service lasts until it stops.
+            stopped.wait()
+            stopped.signal()
+        }, stop: { [self] in stop() })
     }
 
     var ready: (LoadedModel, ContinuousBatcher)? {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-import Synchronization
+import Logging
 import Server
+import ServiceLifecycle
 import TextGeneration
 import Runner
 import Triggers
@@ -83,62 +84,48 @@ struct DaemonCommand: ParsableCommand {
         let links = try daemon.triggers.links()
         Console.error(Self.stamp() + "wf daemon in \(home): \(Format.count(links.count, "link")) (\(links.map(\.link.name).joined(separator: ", ")))")
 
-        let finished = DispatchGroup()
-        for loop in [daemon.pollLoop, daemon.workLoop] {
-            finished.enter()
-            Thread.detachNewThread { loop(); finished.leave() }
-        }
-
-        // SIGTERM and SIGINT: stop taking work, let the current run end, exit.
-        let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.resume()
-            return source
-        }
-        var server: Task<Void, Error>?
-        let serverFailed = Mutex(false)
+        // The poller, the queue worker, and with --listen the HTTP server (and with
+        // --serve-model the generation engine) are Services of one ServiceGroup: started
+        // together, and on SIGTERM or SIGINT stopped together in reverse order, the server
+        // first (requests in flight are answered), the worker last (its current run finishes).
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: LoopService(name: "poller", loop: daemon.pollLoop, stop: daemon.stopPollLoop)),
+            .init(service: LoopService(name: "worker", loop: daemon.workLoop, stop: {
+                Console.error(Self.stamp() + "stopping: the current run (if any) finishes first")
+                daemon.stopWorkLoop()
+            })),
+        ]
         if let listen {
             let (host, port) = try Self.address(listen)
-            server = Task {
-                do {
-                    // Connections stay well inside the open-file limit: runs, git and SQLite need descriptors too.
-                    let limits = HTTPLimits(maxConnections: min(maxConnections, max(1, openFiles / 2)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
-                                            headerTimeout: .milliseconds(Int64(headerTimeout * 1000)))
-                    let generation = try serveModel.map {
-                        ServeCommand.routes(model: $0, id: nil, parallel: parallel, queue: queue, context: nil,
-                                            apiKey: try ServeCommand.apiKey(environment: apiKeyEnv, file: nil), requestTimeout: 300)
-                    }
-                    try await WebhookServer(daemon: daemon, host: host, port: port, limits: limits, generation: generation).run { bound in
-                        // Tests and benchmarks read this line to find a port chosen with :0.
-                        Console.error(Self.stamp() + "listening on http://\(host):\(bound)")
-                    }
-                } catch {
-                    if !(error is CancellationError) && !daemon.isStopping {
-                        Console.error(Self.stamp() + "cannot take webhooks on \(listen): \(error); stopping")
-                        serverFailed.withLock { $0 = true }
-                        daemon.stop()
-                    }
-                    throw error
-                }
+            // Connections stay well inside the open-file limit: runs, git and SQLite need descriptors too.
+            let limits = HTTPLimits(maxConnections: min(maxConnections, max(1, openFiles / 2)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
+                                    headerTimeout: .milliseconds(Int64(headerTimeout * 1000)))
+            let generation = try serveModel.map {
+                ServeCommand.routes(model: $0, id: nil, parallel: parallel, queue: queue, context: nil,
+                                    apiKey: try ServeCommand.apiKey(environment: apiKeyEnv, file: nil), requestTimeout: 300)
             }
+            if let generation { services.append(.init(service: generation.engine.service)) }
+            services.append(.init(service: WebhookServer(daemon: daemon, host: host, port: port, limits: limits, generation: generation).application { bound in
+                // Tests and benchmarks read this line to find a port chosen with :0.
+                Console.error(Self.stamp() + "listening on http://\(host):\(bound)")
+            }))
         }
-        for source in signals {
-            source.setEventHandler {
-                Console.error(Self.stamp() + "stopping: the current run (if any) finishes first")
-                daemon.stop()
-            }
-        }
-        // The sources must outlive the wait: an optimised build may release them once unused.
-        withExtendedLifetime(signals) { finished.wait() }
-        let serverTask = server, stopped = DispatchSemaphore(value: 0)
+        var logger = Logger(label: "wf.daemon")
+        logger.logLevel = .critical
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        final class Outcome: @unchecked Sendable { var error: Error? }
+        let outcome = Outcome(), done = DispatchSemaphore(value: 0)
         Task {
-            _ = await serverTask?.result
-            stopped.signal()
+            do { try await group.run() } catch { outcome.error = error }
+            done.signal()
         }
-        stopped.wait()
+        done.wait()
+        if let error = outcome.error {
+            Console.error(Self.stamp() + "cannot take webhooks on \(listen ?? "?"): \(error); stopping")
+            Console.error(Self.stamp() + "stopped")
+            throw ExitCode.failure
+        }
         Console.error(Self.stamp() + "stopped")
-        if serverFailed.withLock({ $0 }) { throw ExitCode.failure }
     }
 
     /// Raises the soft limit on open files to the hard one (Linux starts processes at 1,024)

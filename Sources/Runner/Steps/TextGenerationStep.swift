@@ -20,7 +20,9 @@ struct TextGenerationStep: Step {
         let generation = try config.parameters.settings(defaults: config.defaults)
         for warning in generation.warnings { context.log.line("warning: " + warning) }
         let (modelFolder, modelSource) = try resolveModel(config, context: context)
-        let loaded = try LoadedModel.load(modelFolder)
+        // Loaded and hashed once per process (a daemon runs many jobs on one model).
+        let registered = try ModelRegistry.shared.load(folder: modelFolder)
+        let loaded = registered.model
         let prompt = try loaded.requireTokenizer().encode(config.prompt)
         context.log.line("model \(modelSource ?? loaded.folder), prompt \(prompt.count) tokens, \(generation.numReturnSequences) sequences, seed \(generation.seed)"
                          + (config.defaults == .textGenerationPipeline ? ", the text-generation pipeline's defaults (transformers 5)" : ""))
@@ -32,7 +34,7 @@ struct TextGenerationStep: Step {
         let seconds = Date().timeIntervalSince(start)
         let folder = context.outputs[output]!
         try Data(TextGenerationStep.outputsText(sequences.map { $0.text ?? "" }).utf8).write(to: URL(fileURLWithPath: "\(folder)/outputs.txt"), options: .atomic)
-        let modelDigest = try digest(ofModelIn: loaded.folder, job: job.name)
+        let modelDigest = registered.digest
         let used = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config.parameters.filled(defaults: config.defaults))) as? [String: Any] ?? [:]
         var sources = config.origins
         for key in used.keys where sources[key] == nil {
@@ -103,13 +105,5 @@ struct TextGenerationStep: Step {
                 + "Put it in the Hugging Face cache (\(downloader.cache.root)), or map the id to a local model folder: "
                 + "wf run --model \(model)=PATH (wf link --model \(model)=PATH for a linked repository). wf never substitutes another model")
         }
-    }
-
-    /// sha256 of the weights file (or of the shard index), naming the exact model.
-    func digest(ofModelIn folder: String, job: String) throws -> String {
-        for name in ["model.safetensors", "model.safetensors.index.json"] {
-            if let data = FileManager.default.contents(atPath: "\(folder)/\(name)") { return ObjectID.of(Array(data)).hex }
-        }
-        throw RunError.failed(job: job, detail: "the model in \(folder) has no weights file")
     }
 }

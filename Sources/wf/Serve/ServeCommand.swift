@@ -93,7 +93,7 @@ struct ServeCommand: ParsableCommand {
         let id = id ?? (FileManager.default.fileExists(atPath: specification) ? URL(fileURLWithPath: specification).lastPathComponent : specification)
         let metrics = ServeMetrics()
         let engine = GenerationEngine(modelID: id, options: .init(slots: parallel, queue: queue, context: context), metrics: metrics)
-        engine.start(load: { try LoadedModel.load(specification) }) { result in
+        engine.start(load: { try ModelRegistry.shared.load(folder: LoadedModel.resolve(specification)).model }) { result in
             switch result {
             case .success(let loaded):
                 Console.error(DaemonCommand.stamp() + "model \(id) loaded in \(String(format: "%.2f", loaded.loadSeconds)) s: \(loaded.model.config.layers) layers, \(parallel) slots, queue \(queue)")

@@ -146,9 +146,15 @@ AVX2 static inline float avx2_half_to_float(uint16_t h) { return _cvtsh_ss(h); }
         case 3: NAME##_panel_body(3, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                \
         case 4: NAME##_panel_body(4, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                \
         case 5: NAME##_panel_body(5, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                \
-        case 6: NAME##_panel_body(6, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                \
-        case 7: NAME##_panel_body(7, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                                \
-        default: NAME##_panel_body(8, k, x, ldx, w, ldw, y, ldy, n0, n1); break;                               \
+        /* Six to eight rows: two panels of the 16-column kind (at most 5 rows fit its registers), */          \
+        /* not one of 8 columns, whose 8 broadcasts per weight vector made it load-bound. Each     */          \
+        /* element's sum is the same chain of FMAs either way, so the results do not change.      */          \
+        case 6: NAME##_panel_body(3, k, x, ldx, w, ldw, y, ldy, n0, n1);                                       \
+                NAME##_panel_body(3, k, x + 3 * ldx, ldx, w, ldw, y + 3 * ldy, ldy, n0, n1); break;            \
+        case 7: NAME##_panel_body(4, k, x, ldx, w, ldw, y, ldy, n0, n1);                                       \
+                NAME##_panel_body(3, k, x + 4 * ldx, ldx, w, ldw, y + 4 * ldy, ldy, n0, n1); break;            \
+        default: NAME##_panel_body(4, k, x, ldx, w, ldw, y, ldy, n0, n1);                                      \
+                NAME##_panel_body(4, k, x + 4 * ldx, ldx, w, ldw, y + 4 * ldy, ldy, n0, n1); break;            \
         }                                                                                                      \
     }
 

@@ -10,17 +10,9 @@ enum PythonReference {
     }
 
     static func run(_ script: String, _ arguments: [String]) throws -> [String: Double] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failed(script: script, detail: "exited with status \(process.terminationStatus)") }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        let output = try Captured.run(["/usr/bin/env", "python3", script] + arguments)
+        guard output.status == 0 else { throw Failed(script: script, detail: "exited with status \(output.status)") }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any] else {
             throw Failed(script: script, detail: "printed no JSON object")
         }
         return object.compactMapValues { ($0 as? NSNumber)?.doubleValue }

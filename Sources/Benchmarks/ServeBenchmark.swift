@@ -127,7 +127,7 @@ public struct ServeBenchmark {
         for seed in 1...3 {
             let output = try Captured.run([settings.wf, "generate", "--model", modelFolder, "--prompt-ids", prompt.map(String.init).joined(separator: ","),
                                            "--max-new-tokens", "\(settings.newTokens)", "--seed", "\(seed)", "--top-k", "0", "--temperature", "1",
-                                           "--top-p", "1", "--threads", "\(settings.threads)", "--json"])
+                                           "--top-p", "1", "--threads", "\(settings.threads)", "--json"]).stdout
             guard let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
                   let seconds = object["generate_seconds"] as? Double,
                   let sequences = object["sequences"] as? [[String: Any]], let ids = sequences.first?["generated_ids"] as? [Int] else {
@@ -287,21 +287,5 @@ final class ServeProcess {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
               let kilobytes = Int64(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "") else { return nil }
         return kilobytes * 1024
-    }
-}
-
-/// Runs a program to its end and returns its standard output.
-enum Captured {
-    static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -82,24 +82,16 @@ public struct ValidateBenchmark {
 
     /// Median seconds for python3 to load `file` with PyYAML's C loader, process start excluded.
     static func pyyamlLoad(_ file: String, runs: Int) throws -> Double {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+        let output = try Captured.run(["/usr/bin/env", "python3", "-c", """
             import sys, time, yaml
             text = open(sys.argv[1]).read()
             times = []
             for _ in range(int(sys.argv[2])):
                 start = time.perf_counter(); yaml.load(text, Loader=yaml.CSafeLoader); times.append(time.perf_counter() - start)
             print(sorted(times)[len(times) // 2])
-            """, file, "\(runs)"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let seconds = Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw ChildProcess.Failed(command: ["python3", "-c", "yaml.load"], status: process.terminationStatus)
+            """, file, "\(runs)"])
+        guard output.status == 0, let seconds = Double(output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ChildProcess.Failed(command: ["python3", "-c", "yaml.load"], status: output.status)
         }
         return seconds
     }

@@ -27,7 +27,8 @@ public final class Daemon: @unchecked Sendable {
 
     private let wake = DispatchSemaphore(value: 0)
     private let state = NSLock()
-    private var stopping = false
+    private var pollingStopped = false
+    private var workingStopped = false
     private var nextPoll = [String: Date]()
 
     public init(home: String, defaultModel: String?, log: @escaping @Sendable (String) -> Void) throws {
@@ -37,28 +38,20 @@ public final class Daemon: @unchecked Sendable {
         self.log = log
     }
 
-    public var isStopping: Bool { state.withLock { stopping } }
-    private var pollingStopped: Bool { state.withLock { stopping || stopPolling } }
-    private var stopPolling = false
-
-    /// Asks the loops to end: the poller at once, the worker after its current run.
-    public func stop() {
-        state.withLock { stopping = true }
-        wake.signal()
-    }
-
-    /// Asks only the poller to end (each loop is its own Service, stopped in its turn).
+    /// Asks the poller to end, at once. The poller and the worker stop separately: each is
+    /// its own Service, stopped in its turn by the daemon's ServiceGroup.
     public func stopPollLoop() {
-        state.withLock { stopPolling = true }
+        state.withLock { pollingStopped = true }
     }
 
-    /// Asks only the worker to end, after its current run.
+    /// Asks the worker to end, after its current run.
     public func stopWorkLoop() {
-        state.withLock { stopWorking = true }
+        state.withLock { workingStopped = true }
         wake.signal()
     }
-    private var stopWorking = false
-    private var workingStopped: Bool { state.withLock { stopping || stopWorking } }
+
+    private var isPollingStopped: Bool { state.withLock { pollingStopped } }
+    private var isWorkingStopped: Bool { state.withLock { workingStopped } }
 
     // MARK: queueing
 
@@ -135,14 +128,14 @@ public final class Daemon: @unchecked Sendable {
     // MARK: loops
 
     /// Polls every link whose time has come, with ±10% jitter, doubling the wait after each
-    /// failure up to ten minutes. Returns when `stop()` is called.
+    /// failure up to ten minutes. Returns when `stopPollLoop()` is called.
     public func pollLoop() {
-        while !pollingStopped {
+        while !isPollingStopped {
             let now = Date()
             for state in (try? triggers.links()) ?? [] where state.link.pollSeconds > 0 {
                 let name = state.link.name
                 let due = self.state.withLock { nextPoll[name] } ?? now
-                guard due <= now, !pollingStopped else { continue }
+                guard due <= now, !isPollingStopped else { continue }
                 poll(state.link)
                 let failures = (try? triggers.link(name).failures) ?? 0
                 let base = min(600, Double(state.link.pollSeconds) * pow(2, Double(min(failures, 10))))
@@ -153,9 +146,9 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
-    /// Runs queued items one at a time until `stop()`; the item running then finishes first.
+    /// Runs queued items one at a time until `stopWorkLoop()`; the item running then finishes first.
     public func workLoop() {
-        while !workingStopped {
+        while !isWorkingStopped {
             if !runNext() { _ = wake.wait(timeout: .now() + idleWait) }
         }
     }

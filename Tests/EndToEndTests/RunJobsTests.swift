@@ -111,7 +111,7 @@ import TestSupport
     /// which cannot be stored, so the first (committed first, by name) is not committed either.
     @Test(.enabled(if: WorkflowRepository.sandboxWorks, "bubblewrap cannot create a sandbox here"))
     func anOutputThatCannotBeCommittedCommitsNoOtherOutput() throws {
-        let repo = try WorkflowRepository(in: scratch, workflow: """
+        let fixedWorkflow = """
             jobs:
               write:
                 outputs:
@@ -122,8 +122,8 @@ import TestSupport
                   script: |-
                     echo fine > /outputs/a/a.txt
                     echo fine > /outputs/b/b.txt
-                    mkfifo /outputs/b/pipe
-            """)
+            """
+        let repo = try WorkflowRepository(in: scratch, workflow: fixedWorkflow + "\n        mkfifo /outputs/b/pipe")
         let home = scratch("home")
         let result = try WFBinary.run(["run", repo.workflowFile, "--home", home])
         #expect(result.status != 0 && result.stderr.contains("pipe"), "\(result.stderr)")
@@ -133,18 +133,7 @@ import TestSupport
         #expect(run.status == .failed && run.summary?.contains("none was committed") == true, "\(run)")
 
         // Fixed, the same workflow commits both in one go, and the run record names them.
-        try Data("""
-            jobs:
-              write:
-                outputs:
-                  a: {type: dataset, with: {ref: first-output}}
-                  b: {type: dataset, with: {ref: second-output}}
-                uses: script@v1
-                with:
-                  script: |-
-                    echo fine > /outputs/a/a.txt
-                    echo fine > /outputs/b/b.txt
-            """.utf8).write(to: URL(fileURLWithPath: repo.workflowFile))
+        try Data(fixedWorkflow.utf8).write(to: URL(fileURLWithPath: repo.workflowFile))
         #expect(try WFBinary.run(["run", repo.workflowFile, "--home", home]).status == 0)
         let fixed = try latestRun(home: home)
         #expect(fixed.status == .succeeded && fixed.jobs[0].outputs.keys.sorted() == ["a", "b"], "\(fixed)")

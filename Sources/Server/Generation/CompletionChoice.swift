@@ -66,3 +66,57 @@ struct CompletionChoice {
         return held
     }
 }
+
+/// Every choice of one completions request, built from the batcher's events of each prompt
+/// (greedy decoding gives one sequence, copied to each of the `n` choices): the one place
+/// both the streamed and the whole answer come from.
+struct CompletionChoices {
+    typealias Token = (id: Int, text: String, logprob: Float?, top: [(id: Int, logprob: Float)])
+
+    /// What an event changed for one choice: the text that may be sent now, the token it
+    /// added (for logprobs), and the finish reason when it ended.
+    struct Update {
+        var index: Int
+        var text: String
+        var token: Token?
+        var finishReason: String?
+    }
+
+    let n: Int
+    let sampled: Bool
+    let stop: [String]
+    /// Per prompt, the text `echo` puts before its choices ("" without echo).
+    let echoes: [String]
+    let tokenizer: BPETokenizer?
+    private(set) var choices = [Int: CompletionChoice]()
+    private(set) var completionTokens = 0
+    private(set) var failure: String?
+
+    mutating func apply(prompt: Int, _ event: CompletionEvent) -> [Update] {
+        func indices(_ sequence: Int) -> [Int] { sampled ? [prompt * n + sequence] : (0..<n).map { prompt * n + $0 } }
+        var updates = [Update]()
+        switch event {
+        case .token(let sequence, let id, let text, let logprob, let top):
+            for index in indices(sequence) {
+                var choice = choices[index] ?? CompletionChoice(index: index, stop: stop, echoed: echoes[prompt])
+                let first = choice.tokens.isEmpty && choice.sent == 0
+                let delta = (first ? choice.echoed : "") + choice.append(text)
+                let token: Token = (id, tokenizer?.decode([id]) ?? "", logprob, top)
+                choice.tokens.append(token)
+                choices[index] = choice
+                completionTokens += 1
+                updates.append(Update(index: index, text: delta, token: token))
+            }
+        case .finished(let sequence, let reason, let rest):
+            for index in indices(sequence) {
+                var choice = choices[index] ?? CompletionChoice(index: index, stop: stop, echoed: echoes[prompt])
+                let delta = choice.finish(reason, rest: rest)
+                choices[index] = choice
+                updates.append(Update(index: index, text: delta, finishReason: choice.finishReason))
+            }
+        case .done: break
+        case .failed(let reason): failure = reason
+        }
+        return updates
+    }
+}

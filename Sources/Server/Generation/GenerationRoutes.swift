@@ -123,51 +123,39 @@ public struct GenerationRoutes: Sendable {
         let id = "cmpl-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
         let created = Int(Date().timeIntervalSince1970)
         let echoes = request.echo ? prompts.map { loaded.tokenizer?.decode($0) ?? "" } : prompts.map { _ in "" }
-        let n = request.n, sampled = settings.doSample
-        // Greedy decoding gives one sequence: each of the n choices is a copy of it.
-        @Sendable func choiceIndices(prompt: Int, sequence: Int) -> [Int] {
-            sampled ? [prompt * n + sequence] : (0..<n).map { prompt * n + $0 }
+        let assembly = CompletionChoices(n: request.n, sampled: settings.doSample, stop: request.stop, echoes: echoes, tokenizer: loaded.tokenizer)
+        let promptTokens = prompts.reduce(0) { $0 + $1.count }
+        @Sendable func usage(_ completion: Int) -> [String: Int] {
+            ["prompt_tokens": promptTokens, "completion_tokens": completion, "total_tokens": promptTokens + completion]
         }
         let merged = Self.merge(streams)
         if request.stream {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
-                var choices = [Int: CompletionChoice]()
-                var usage = (prompt: prompts.reduce(0) { $0 + $1.count }, completion: 0)
-                func chunk(_ index: Int, text: String, finish: String?, logprobs: Any? = nil) -> ByteBuffer {
+                var assembly = assembly
+                func chunk(_ update: CompletionChoices.Update, logprobs: Any?) -> ByteBuffer {
                     var object: [String: Any] = ["id": id, "object": "text_completion", "created": created, "model": engine.modelID,
-                                                 "choices": [["index": index, "text": text, "logprobs": logprobs ?? NSNull(), "finish_reason": finish ?? NSNull()]]]
+                                                 "choices": [["index": update.index, "text": update.text, "logprobs": logprobs ?? NSNull(),
+                                                              "finish_reason": update.finishReason ?? NSNull()]]]
                     if request.includeUsage { object["usage"] = NSNull() }
                     return ByteBuffer(string: "data: " + Self.encode(object) + "\n\n")
                 }
                 for await (prompt, event) in merged {
-                    switch event {
-                    case .token(let sequence, let tokenID, let text, let logprob, let top):
-                        usage.completion += sampled ? 1 : n
-                        for index in choiceIndices(prompt: prompt, sequence: sequence) {
-                            var choice = choices[index] ?? CompletionChoice(index: index, stop: request.stop, echoed: echoes[prompt])
-                            let first = choice.tokens.isEmpty && choice.sent == 0
-                            let delta = (first ? choice.echoed : "") + choice.append(text)
-                            choice.tokens.append((tokenID, loaded.tokenizer?.decode([tokenID]) ?? "", logprob, top))
-                            choices[index] = choice
-                            let logprobs = request.logprobs.map { _ in Self.logprobsObject([choice.tokens.last!], tokenizer: loaded.tokenizer, offset: 0) }
-                            if !delta.isEmpty || logprobs != nil { try await writer.write(chunk(index, text: delta, finish: nil, logprobs: logprobs)) }
+                    for update in assembly.apply(prompt: prompt, event) {
+                        let logprobs = update.token.flatMap { token in
+                            request.logprobs.map { _ in Self.logprobsObject([token], tokenizer: loaded.tokenizer, offset: 0) }
                         }
-                    case .finished(let sequence, let reason, let rest):
-                        for index in choiceIndices(prompt: prompt, sequence: sequence) {
-                            var choice = choices[index] ?? CompletionChoice(index: index, stop: request.stop, echoed: echoes[prompt])
-                            let delta = choice.finish(reason, rest: rest)
-                            choices[index] = choice
-                            try await writer.write(chunk(index, text: delta, finish: choice.finishReason))
+                        // A token whose text waits (part of a character, or of a stop string) sends nothing yet.
+                        if update.finishReason != nil || !update.text.isEmpty || logprobs != nil {
+                            try await writer.write(chunk(update, logprobs: logprobs))
                         }
-                    case .done: break
-                    case .failed(let reason):
+                    }
+                    if case .failed(let reason) = event {
                         try await writer.write(ByteBuffer(string: "data: " + APIError.unavailable(reason, code: "generation_failed").json + "\n\n"))
                     }
                 }
                 if request.includeUsage {
-                    let object: [String: Any] = ["id": id, "object": "text_completion", "created": created, "model": engine.modelID, "choices": [Any](),
-                                                 "usage": ["prompt_tokens": usage.prompt, "completion_tokens": usage.completion,
-                                                           "total_tokens": usage.prompt + usage.completion]]
+                    let object: [String: Any] = ["id": id, "object": "text_completion", "created": created, "model": engine.modelID,
+                                                 "choices": [Any](), "usage": usage(assembly.completionTokens)]
                     try await writer.write(ByteBuffer(string: "data: " + Self.encode(object) + "\n\n"))
                 }
                 try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
@@ -175,43 +163,20 @@ public struct GenerationRoutes: Sendable {
             })
         }
 
-        var choices = [Int: CompletionChoice]()
-        var completionTokens = 0
-        var failure: String?
+        var whole = assembly
         let deadline = requestTimeout
-        let finished = try await Self.collect(merged, within: deadline) { prompt, event in
-            switch event {
-            case .token(let sequence, let tokenID, let text, let logprob, let top):
-                completionTokens += sampled ? 1 : n
-                for index in choiceIndices(prompt: prompt, sequence: sequence) {
-                    var choice = choices[index] ?? CompletionChoice(index: index, stop: request.stop, echoed: echoes[prompt])
-                    _ = choice.append(text)
-                    choice.tokens.append((tokenID, loaded.tokenizer?.decode([tokenID]) ?? "", logprob, top))
-                    choices[index] = choice
-                }
-            case .finished(let sequence, let reason, let rest):
-                for index in choiceIndices(prompt: prompt, sequence: sequence) {
-                    var choice = choices[index] ?? CompletionChoice(index: index, stop: request.stop, echoed: echoes[prompt])
-                    _ = choice.finish(reason, rest: rest)
-                    choices[index] = choice
-                }
-            case .done: break
-            case .failed(let reason): failure = reason
-            }
-        }
+        let finished = try await Self.collect(merged, within: deadline) { prompt, event in _ = whole.apply(prompt: prompt, event) }
         guard finished else { throw APIError.unavailable("the request took longer than \(deadline) and was stopped", code: "timeout") }
-        if let failure { throw APIError.unavailable(failure, code: "generation_failed") }
-        let promptTokens = prompts.reduce(0) { $0 + $1.count }
-        let list: [[String: Any]] = choices.keys.sorted().map { index in
-            let choice = choices[index]!
+        if let failure = whole.failure { throw APIError.unavailable(failure, code: "generation_failed") }
+        let list: [[String: Any]] = whole.choices.keys.sorted().map { index in
+            let choice = whole.choices[index]!
             let logprobs: Any = request.logprobs.map { _ in
                 Self.logprobsObject(choice.tokens, tokenizer: loaded.tokenizer, offset: choice.echoed.count, limit: choice.finalText.count)
             } ?? NSNull()
             return ["index": index, "text": choice.finalText, "logprobs": logprobs, "finish_reason": choice.finishReason ?? "length"]
         }
         return Self.json(200, ["id": id, "object": "text_completion", "created": created, "model": engine.modelID, "choices": list,
-                               "usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens,
-                                         "total_tokens": promptTokens + completionTokens]])
+                               "usage": usage(whole.completionTokens)])
     }
 
     /// The legacy completions `logprobs` object: tokens, their log-probabilities, the top

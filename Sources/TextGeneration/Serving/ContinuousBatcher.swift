@@ -101,6 +101,7 @@ public final class ContinuousBatcher: @unchecked Sendable {
     public var load: (queued: Int, runningSequences: Int) {
         condition.withLock { (waiting.count, runningSequenceCount) }
     }
+    /// Counted on the batcher's thread after each step (a `Running`'s state is that thread's alone).
     private var runningSequenceCount = 0
 
     /// - Parameters:

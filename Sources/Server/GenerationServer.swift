@@ -21,7 +21,7 @@ public struct GenerationServer: Sendable {
 
     /// Serves until a signal; `onRunning` gets the bound port (useful with port 0).
     public func run(onRunning: @escaping @Sendable (Int) -> Void) async throws {
-        let router = Router()
+        let router = Router(context: ServerContext.self)
         routes.add(to: router)
         var logger = Logger(label: "wf.serve")
         logger.logLevel = .warning

@@ -30,10 +30,10 @@ public struct HTTPLimits: Sendable, Equatable {
         self.bodyTimeout = bodyTimeout
     }
 
-    /// Hummingbird's HTTP/1.1 server with these limits.
+    /// Hummingbird's HTTP/1.1 server with these limits, and each connection's `ClientHangup`.
     var server: HTTPServerBuilder {
         let header = TimeAmount(headerTimeout), body = TimeAmount(bodyTimeout)
-        return .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(header: header, body: body)],
+        return .http1(configuration: .init(additionalChannelHandlers: [RequestDeadlineHandler(header: header, body: body), ClientHangup()],
                                            idleTimeout: TimeAmount(idleTimeout)))
     }
 

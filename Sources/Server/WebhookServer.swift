@@ -27,7 +27,7 @@ public struct WebhookServer: Sendable {
     /// The HTTP server as a Service, for the daemon's ServiceGroup: a graceful shutdown answers
     /// the requests in flight; `onRunning` gets the port (useful with port 0).
     public func application(onRunning: @escaping @Sendable (Int) -> Void) -> some Service {
-        let router = Router()
+        let router = Router(context: ServerContext.self)
         let daemon = self.daemon
         router.post("/hooks/:forge") { request, context -> Response in
             guard let name = context.parameters.get("forge"), let forge = WebhookEvent.Forge(rawValue: name) else {

@@ -118,7 +118,32 @@ import TextGeneration
         close(connection.fd)
         #expect(try eventually(10) { (try? HTTPClient.get(server.url + "/metrics"))?.body.contains("wf_cancelled_requests_total 1") == true },
                 "\((try? HTTPClient.get(server.url + "/metrics"))?.body ?? "")")
+
+        // A client waiting for a whole answer (nothing is written before the last token) that
+        // hangs up while its request runs: cancelled at once too.
+        let waiting = try TCPConnection(port: UInt16(server.url.split(separator: ":").last!)!)
+        let whole = #"{"prompt": [1, 2, 3], "max_tokens": 1000, "seed": 4}"#
+        try waiting.send("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(whole.utf8.count)\r\n\r\n\(whole)")
+        #expect(try eventually(10) { (try? HTTPClient.get(server.url + "/metrics"))?.body.contains("wf_running_sequences_count 1") == true })
+        close(waiting.fd)
+        #expect(try eventually(5) { (try? HTTPClient.get(server.url + "/metrics"))?.body.contains("wf_cancelled_requests_total 2") == true },
+                "\((try? HTTPClient.get(server.url + "/metrics"))?.body ?? "")")
         #expect(try server.complete(#"{"prompt": [1], "max_tokens": 3}"#).status == 200)
+    }
+
+    /// `--request-timeout` stops a whole answer with 503 and a stream with an error event
+    /// before its `[DONE]`; either way the slot is freed.
+    @Test func requestTimeoutStopsWholeAndStreamedAnswers() throws {
+        let server = try Server(["--model", try slowModel(), "--parallel", "1", "--request-timeout", "0.5"], scratch: scratch)
+        let whole = try server.complete(#"{"prompt": [1, 2, 3], "max_tokens": 1000, "seed": 2}"#)
+        #expect(whole.status == 503 && (whole.object["error"] as? [String: Any])?["code"] as? String == "timeout", "\(whole)")
+        let stream = try Shell.run("curl", ["-s", "-N", server.url + "/v1/completions",
+                                            "-d", #"{"prompt": [1, 2, 3], "max_tokens": 1000, "seed": 2, "stream": true}"#])
+        let events = stream.stdout.components(separatedBy: "\n\n").filter { !$0.isEmpty }
+        #expect(events.last == "data: [DONE]", "\(stream.stdout.suffix(300))")
+        #expect(events.dropLast().last?.contains(#""code":"timeout""#) == true, "\(stream.stdout.suffix(300))")
+        #expect(try eventually(5) { (try? HTTPClient.get(server.url + "/metrics"))?.body.contains("wf_cancelled_requests_total 2") == true },
+                "\((try? HTTPClient.get(server.url + "/metrics"))?.body ?? "")")
     }
 
     /// `wf daemon --listen --serve-model`: the generation routes beside the hooks, the API key

@@ -18,7 +18,7 @@ import TextGeneration
         let ready = DispatchSemaphore(value: 0)
         engine.start(load: load ?? { try LoadedModel.load(Self.model) }) { _ in ready.signal() }
         ready.wait()
-        let router = Router()
+        let router = Router(context: ServerContext.self)
         GenerationRoutes(engine: engine, metrics: metrics, apiKey: apiKey).add(to: router)
         return Application(router: router)
     }

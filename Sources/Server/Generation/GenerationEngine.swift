@@ -131,8 +131,6 @@ public final class GenerationEngine: @unchecked Sendable {
         continuation.onTermination = { termination in
             if case .cancelled = termination { ticket.cancel() }
         }
-        let load = batcher.load
-        metrics.load(queued: load.queued, running: load.runningSequences)
         return stream
     }
 }

@@ -34,16 +34,16 @@ public struct GenerationRoutes: Sendable {
     /// daemon's hooks, which sign their own bodies, and its own `/health`), in a group whose
     /// middleware touches only these routes; otherwise on the whole router, whose unknown
     /// paths then answer 404 in OpenAI's shape.
-    public func add<Context: RequestContext>(to router: Router<Context>, mounted: Bool = false) {
+    public func add(to router: Router<ServerContext>, mounted: Bool = false) {
         if mounted {
-            addRoutes(to: router.group().add(middleware: Gate<Context>(apiKey: apiKey, metrics: metrics)), health: false)
+            addRoutes(to: router.group().add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: metrics)), health: false)
         } else {
-            router.add(middleware: Gate<Context>(apiKey: apiKey, metrics: metrics))
+            router.add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: metrics))
             addRoutes(to: router, health: true)
         }
     }
 
-    private func addRoutes<Routes: RouterMethods>(to router: Routes, health: Bool) {
+    private func addRoutes<Routes: RouterMethods>(to router: Routes, health: Bool) where Routes.Context == ServerContext {
         if health {
             router.get("/health") { _, _ -> Response in
                 if let reason = engine.unavailableReason { return reason.response() }
@@ -51,16 +51,21 @@ public struct GenerationRoutes: Sendable {
             }
         }
         router.get("/metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+            // The queue and the batch as they are now, not as the last submission left them.
+            if let (_, batcher) = engine.ready {
+                let load = batcher.load
+                metrics.load(queued: load.queued, running: load.runningSequences)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         router.get("/v1/models") { _, _ -> Response in
             Self.json(200, ["object": "list", "data": [["id": engine.modelID, "object": "model", "created": 0, "owned_by": "wf"]]])
         }
-        router.post("/v1/completions") { request, _ -> Response in
+        router.post("/v1/completions") { request, context -> Response in
             do {
                 var request = request
                 let body = try await Self.body(&request, limit: bodyLimit)
-                return try await completions(CompletionsRequest.parse(body))
+                return try await completions(CompletionsRequest.parse(body), hangup: await context.hangup)
             } catch let error as APIError {
                 return error.response()
             }
@@ -70,12 +75,12 @@ public struct GenerationRoutes: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json", .accessControlAllowOrigin: "*"],
                      body: .init(byteBuffer: ByteBuffer(string: #"{"text":""}"#)))
         }
-        router.get("/") { request, _ -> Response in
+        router.get("/") { request, context -> Response in
             var parameters = [String: String]()
             for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
-            do { return try await cloudRun(parameters) } catch let error as APIError { return error.response(headers: cors) }
+            do { return try await cloudRun(parameters, hangup: await context.hangup) } catch let error as APIError { return error.response(headers: cors) }
         }
-        router.post("/") { request, _ -> Response in
+        router.post("/") { request, context -> Response in
             do {
                 var request = request
                 let body = try await Self.body(&request, limit: bodyLimit)
@@ -90,7 +95,7 @@ public struct GenerationRoutes: Sendable {
                         parameters[key] = "\(value)"
                     }
                 }
-                return try await cloudRun(parameters)
+                return try await cloudRun(parameters, hangup: await context.hangup)
             } catch let error as APIError {
                 return error.response(headers: cors)
             }
@@ -99,7 +104,9 @@ public struct GenerationRoutes: Sendable {
 
     // MARK: OpenAI completions
 
-    func completions(_ request: CompletionsRequest) async throws -> Response {
+    /// - Parameter hangup: the connection's signal that its client went away; the request's
+    ///   slots are freed then, streaming or not.
+    func completions(_ request: CompletionsRequest, hangup: ClientHangup? = nil) async throws -> Response {
         if let model = request.model, model != engine.modelID {
             throw APIError.notFound("the model \(model) does not exist here; /v1/models lists \(engine.modelID)", code: "model_not_found")
         }
@@ -128,7 +135,8 @@ public struct GenerationRoutes: Sendable {
         @Sendable func usage(_ completion: Int) -> [String: Int] {
             ["prompt_tokens": promptTokens, "completion_tokens": completion, "total_tokens": promptTokens + completion]
         }
-        let merged = Self.merge(streams)
+        let (merged, ending) = Self.merge(streams, within: requestTimeout, hangup: hangup)
+        let timeout = APIError.unavailable("the request took longer than \(requestTimeout) and was stopped", code: "timeout")
         if request.stream {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
                 var assembly = assembly
@@ -153,6 +161,11 @@ public struct GenerationRoutes: Sendable {
                         try await writer.write(ByteBuffer(string: "data: " + APIError.unavailable(reason, code: "generation_failed").json + "\n\n"))
                     }
                 }
+                switch ending.reason {
+                case .hungUp: return
+                case .timedOut: try await writer.write(ByteBuffer(string: "data: " + timeout.json + "\n\n"))
+                case .finished, nil: break
+                }
                 if request.includeUsage {
                     let object: [String: Any] = ["id": id, "object": "text_completion", "created": created, "model": engine.modelID,
                                                  "choices": [Any](), "usage": usage(assembly.completionTokens)]
@@ -164,9 +177,9 @@ public struct GenerationRoutes: Sendable {
         }
 
         var whole = assembly
-        let deadline = requestTimeout
-        let finished = try await Self.collect(merged, within: deadline) { prompt, event in _ = whole.apply(prompt: prompt, event) }
-        guard finished else { throw APIError.unavailable("the request took longer than \(deadline) and was stopped", code: "timeout") }
+        for await (prompt, event) in merged { _ = whole.apply(prompt: prompt, event) }
+        // Nobody reads an answer to a client that went away; its slots are free already.
+        if ending.reason == .timedOut || ending.reason == .hungUp { throw timeout }
         if let failure = whole.failure { throw APIError.unavailable(failure, code: "generation_failed") }
         let list: [[String: Any]] = whole.choices.keys.sorted().map { index in
             let choice = whole.choices[index]!
@@ -203,7 +216,7 @@ public struct GenerationRoutes: Sendable {
     /// (`length` 1023 new tokens, at most the context; `temperature` 0.7; `top_k` 0 and
     /// `top_p` 0, both off; `prefix` at most 500 characters, an empty one starting from
     /// `<|endoftext|>`; `truncate` cuts the text at that string; `include_prefix` true).
-    func cloudRun(_ parameters: [String: String]) async throws -> Response {
+    func cloudRun(_ parameters: [String: String], hangup: ClientHangup? = nil) async throws -> Response {
         if let unknown = parameters.keys.sorted().first(where: {
             !["length", "temperature", "top_k", "top_p", "prefix", "truncate", "include_prefix", "nsamples", "seed", "batch_size"].contains($0)
         }) {
@@ -244,7 +257,8 @@ public struct GenerationRoutes: Sendable {
         let stream = try engine.submit(TextGeneration.CompletionRequest(promptIDs: ids, settings: settings))
         var texts = [String](repeating: "", count: settings.numReturnSequences)
         var failure: String?
-        let finished = try await Self.collect(Self.merge([stream]), within: requestTimeout) { _, event in
+        let (events, ending) = Self.merge([stream], within: requestTimeout, hangup: hangup)
+        for await (_, event) in events {
             switch event {
             case .token(let sequence, _, let text, _, _): texts[sequence] += text
             case .finished(let sequence, _, let rest): texts[sequence] += rest
@@ -252,7 +266,7 @@ public struct GenerationRoutes: Sendable {
             case .done: break
             }
         }
-        guard finished else { throw APIError.unavailable("the request took longer than \(requestTimeout) and was stopped", code: "timeout") }
+        guard ending.reason != .timedOut, ending.reason != .hungUp else { throw APIError.unavailable("the request took longer than \(requestTimeout) and was stopped", code: "timeout") }
         if let failure { throw APIError.unavailable(failure, code: "generation_failed") }
         if !settings.doSample { texts = [String](repeating: texts[0], count: samples) }
         let results = texts.map { generated -> String in
@@ -288,39 +302,50 @@ public struct GenerationRoutes: Sendable {
         }
     }
 
-    /// The events of several streams, tagged with the stream's position, as they come.
-    static func merge(_ streams: [AsyncStream<CompletionEvent>]) -> AsyncStream<(Int, CompletionEvent)> {
-        AsyncStream { continuation in
-            let task = Task {
+    /// How a request's merged events ended: all streams ended, the request timed out, or its
+    /// client went away. The first to happen wins.
+    final class Ending: @unchecked Sendable {
+        enum Reason { case finished, timedOut, hungUp }
+        private let lock = NSLock()
+        private var value: Reason?
+        var reason: Reason? { lock.withLock { value } }
+        /// True when this set the reason (it was the first).
+        func set(_ reason: Reason) -> Bool {
+            lock.withLock {
+                guard value == nil else { return false }
+                value = reason
+                return true
+            }
+        }
+    }
+
+    /// The events of several streams, tagged with the stream's position, as they come, until
+    /// they all end, `limit` passes or `hangup` fires; in the latter two cases the streams are
+    /// dropped, which cancels their requests and frees their slots at the next step.
+    static func merge(_ streams: [AsyncStream<CompletionEvent>], within limit: Duration,
+                      hangup: ClientHangup?) -> (AsyncStream<(Int, CompletionEvent)>, Ending) {
+        let ending = Ending()
+        let merged = AsyncStream<(Int, CompletionEvent)> { continuation in
+            let producer = Task {
                 await withTaskGroup(of: Void.self) { group in
                     for (index, stream) in streams.enumerated() {
                         group.addTask { for await event in stream { continuation.yield((index, event)) } }
                     }
                 }
-                continuation.finish()
+                if ending.set(.finished) { continuation.finish() }
             }
-            continuation.onTermination = { _ in task.cancel() }
-        }
-    }
-
-    /// Feeds every event to `body` until the streams end (true) or `limit` passes (false:
-    /// the streams are dropped, which cancels their requests).
-    static func collect(_ events: AsyncStream<(Int, CompletionEvent)>, within limit: Duration,
-                        _ body: @escaping (Int, CompletionEvent) -> Void) async throws -> Bool {
-        let box = UnsafeTransfer(body)
-        return try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for await (index, event) in events { box.value(index, event) }
-                return true
-            }
-            group.addTask {
+            let timer = Task {
                 try await Task.sleep(for: limit)
-                return false
+                if ending.set(.timedOut) { continuation.finish() }
             }
-            let first = try await group.next() ?? false
-            group.cancelAll()
-            return first
+            let key = hangup?.onHangup { if ending.set(.hungUp) { continuation.finish() } }
+            continuation.onTermination = { _ in
+                producer.cancel()
+                timer.cancel()
+                if let key { hangup?.forget(key) }
+            }
         }
+        return (merged, ending)
     }
 
     static func encode(_ object: Any) -> String {
@@ -333,12 +358,6 @@ public struct GenerationRoutes: Sendable {
         headers.append(contentsOf: extra)
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: encode(object))))
     }
-}
-
-/// Moves a non-Sendable closure into a child task that runs it alone (the collector's).
-struct UnsafeTransfer<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// The API key check (constant time; `/health` is open) and the request counter by route

@@ -49,6 +49,10 @@ public struct GenerationBenchmark {
     public init(settings: Settings) { self.settings = settings }
 
     public func run(log: (String) -> Void) throws -> Result {
+        try ComputePool.withThreads(settings.threads) { try measure(log: log) }
+    }
+
+    private func measure(log: (String) -> Void) throws -> Result {
         let folder = settings.workDirectory + "/model"
         log("writing a random model of \(settings.config.layers) layers × \(settings.config.embedding) wide")
         try RandomModel.write(config: settings.config, to: folder)
@@ -58,7 +62,6 @@ public struct GenerationBenchmark {
                 try FileManager.default.copyItem(atPath: "\(tokenizer)/\(file)", toPath: "\(folder)/\(file)")
             }
         }
-        BLAS.setThreads(settings.threads)
 
         _ = try LoadedModel.load(folder, precision: settings.precision)  // warm the page cache
         // The bandwidth probe runs before and after the measurements (the best pass is the

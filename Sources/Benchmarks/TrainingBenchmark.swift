@@ -41,7 +41,10 @@ public struct TrainingBenchmark {
     }
 
     public func run(log: (String) -> Void) throws -> [Figure] {
-        BLAS.setThreads(threads)
+        try ComputePool.withThreads(threads) { try measure(log: log) }
+    }
+
+    private func measure(log: (String) -> Void) throws -> [Figure] {
         return try shapes.map { shape in
             log("\(shape.name): wf")
             PeakMemory.reset()

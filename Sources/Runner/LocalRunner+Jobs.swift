@@ -1,4 +1,5 @@
 import Datasets
+import TextGeneration
 import Foundation
 import Workflows
 
@@ -73,7 +74,7 @@ extension LocalRunner {
                                    executors: context.executors)
             if let type = job.instanceType { jobLog.line("instance type \(type) (recorded; this machine runs every job)") }
             let started = Date()
-            let result = try StepFactory.step(for: job).run(step)
+            let result = try ComputePool.withThreads(context.options.computeThreads) { try StepFactory.step(for: job).run(step) }
             for (name, output) in job.outputs {
                 if case .dataset = output, let escaping = FolderScan.linksLeaving(outputs[name]!).first {
                     throw RunError.failed(job: job.name, detail: "dataset output \(name) holds \(escaping), a symbolic link to outside it; copy the file instead")

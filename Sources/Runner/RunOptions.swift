@@ -37,5 +37,9 @@ public struct RunOptions: Sendable {
     /// containers' `auth.json` format) for pulling private images (`--registry-auth NAME`).
     public var registryAuthSecret: String?
 
+    /// Compute threads of in-process steps (generation, training): this run's own setting,
+    /// bound around each step (see ComputePool).
+    public var computeThreads = ProcessInfo.processInfo.activeProcessorCount
+
     public init() {}
 }

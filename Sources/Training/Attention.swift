@@ -16,7 +16,7 @@ enum Attention {
                 let k = q + c, v = q + 2 * c
                 let p = probs + (b * heads + h) * t * t        // [T, T]
                 let o = out + b * t * c + h * d                // [T, D], row stride C
-                MatrixProduct.gemmOnCallingThread(m: t, n: t, k: d, alpha: scale, a: q, lda: 3 * c, b: k, ldb: 3 * c, transposeB: true, c: p, ldc: t)
+                BLAS.gemm(m: t, n: t, k: d, alpha: scale, a: q, lda: 3 * c, b: k, ldb: 3 * c, transposeB: true, c: p, ldc: t)
                 for i in 0..<t {
                     let row = p + i * t
                     var maximum = -Float.infinity
@@ -26,7 +26,7 @@ enum Attention {
                     for j in 0...i { row[j] *= inverse }
                     for j in (i + 1)..<t { row[j] = 0 }
                 }
-                MatrixProduct.gemmOnCallingThread(m: t, n: d, k: t, a: p, lda: t, b: v, ldb: 3 * c, c: o, ldc: c)
+                BLAS.gemm(m: t, n: d, k: t, a: p, lda: t, b: v, ldb: 3 * c, c: o, ldc: c)
             }
         }
     }
@@ -44,8 +44,8 @@ enum Attention {
                 let dq = dqkv + b * t * 3 * c + h * d, dk = dq + c, dv = dq + 2 * c
                 let p = probs + (b * heads + h) * t * t
                 let dout = dout + b * t * c + h * d
-                MatrixProduct.gemmOnCallingThread(m: t, n: t, k: d, a: dout, lda: c, b: v, ldb: 3 * c, transposeB: true, c: ds, ldc: t)
-                MatrixProduct.gemmOnCallingThread(m: t, n: d, k: t, a: p, lda: t, transposeA: true, b: dout, ldb: c, beta: 1, c: dv, ldc: 3 * c)
+                BLAS.gemm(m: t, n: t, k: d, a: dout, lda: c, b: v, ldb: 3 * c, transposeB: true, c: ds, ldc: t)
+                BLAS.gemm(m: t, n: d, k: t, a: p, lda: t, transposeA: true, b: dout, ldb: c, beta: 1, c: dv, ldc: 3 * c)
                 for i in 0..<t {
                     let pr = p + i * t, dr = ds + i * t
                     var dot: Float = 0
@@ -53,8 +53,8 @@ enum Attention {
                     for j in 0...i { dr[j] = pr[j] * (dr[j] - dot) }
                     for j in (i + 1)..<t { dr[j] = 0 }
                 }
-                MatrixProduct.gemmOnCallingThread(m: t, n: d, k: t, alpha: scale, a: ds, lda: t, b: k, ldb: 3 * c, beta: 1, c: dq, ldc: 3 * c)
-                MatrixProduct.gemmOnCallingThread(m: t, n: d, k: t, alpha: scale, a: ds, lda: t, transposeA: true, b: q, ldb: 3 * c, beta: 1, c: dk, ldc: 3 * c)
+                BLAS.gemm(m: t, n: d, k: t, alpha: scale, a: ds, lda: t, b: k, ldb: 3 * c, beta: 1, c: dq, ldc: 3 * c)
+                BLAS.gemm(m: t, n: d, k: t, alpha: scale, a: ds, lda: t, transposeA: true, b: q, ldb: 3 * c, beta: 1, c: dk, ldc: 3 * c)
             }
         }
     }

@@ -39,9 +39,7 @@ public final class GPT2Training: @unchecked Sendable {
         forwardDone = false
         tokens = flatInputs
         self.targets = flatTargets
-        // Every product is split over the compute threads here, each part one single-threaded
-        // sgemm: OpenBLAS's own workers would spin for the same cores (see ComputePool).
-        return BLAS.withLibraryThreads(1) { forwardPass(batch: b, length: t) }
+        return forwardPass(batch: b, length: t)
     }
 
     private func forwardPass(batch b: Int, length t: Int) -> Float {
@@ -88,7 +86,7 @@ public final class GPT2Training: @unchecked Sendable {
     /// Adds the gradients of the last forward pass's mean loss into `gradients`.
     public func backward() {
         precondition(forwardDone, "backward needs a forward pass first")
-        BLAS.withLibraryThreads(1) { backwardPass() }
+        backwardPass()
     }
 
     private func backwardPass() {

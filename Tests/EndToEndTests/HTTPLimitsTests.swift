@@ -11,7 +11,7 @@ import TestSupport
 
     @Test func idleAndSlowConnectionsAreCappedAndClosed() throws {
         let daemon = try DaemonProcess(home: scratch("home"), scratch: scratch, listen: true,
-                                       arguments: ["--max-connections", "16", "--idle-timeout", "1", "--header-timeout", "1"])
+                                       arguments: ["--max-connections", "16", "--idle-timeout", "1", "--header-timeout", "1", "--body-timeout", "2"])
         let url = try daemon.url()
         let port = try #require(UInt16(url.split(separator: ":").last ?? ""))
 
@@ -26,6 +26,18 @@ import TestSupport
         }
         #expect(closed, "a connection sending its head for 12 s was not closed")
         #expect(Date().timeIntervalSince(started) < 8)
+
+        // A whole head and then a body trickled a byte every 0.3 s: cut off after the body timeout.
+        let trickle = try TCPConnection(port: port)
+        try trickle.send("POST /hooks/github HTTP/1.1\r\nHost: 127.0.0.1\r\nX-GitHub-Event: ping\r\nContent-Length: 100\r\n\r\n")
+        let bodyStarted = Date()
+        var bodyClosed = false
+        for _ in 0..<40 where !bodyClosed {
+            usleep(300_000)
+            bodyClosed = (try? trickle.send(" ")) == nil || trickle.peerClosed()
+        }
+        #expect(bodyClosed, "a connection sending its body for 12 s was not closed")
+        #expect(Date().timeIntervalSince(bodyStarted) > 1.5 && Date().timeIntervalSince(bodyStarted) < 8)
 
         // 120 connections that send nothing: the daemon serves 16 at a time and closes the idle.
         let idle = try (0..<120).map { _ in try TCPConnection(port: port) }

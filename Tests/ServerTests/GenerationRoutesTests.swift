@@ -12,12 +12,13 @@ import TextGeneration
     static let model = Fixtures.path("models/tiny")
 
     /// An application serving the tiny model, ready (or, with `load` failing, failed).
-    func app(apiKey: String? = nil, slots: Int = 2, queue: Int = 4, load: (@Sendable () throws -> LoadedModel)? = nil) throws -> some ApplicationProtocol {
+    func app(apiKey: String? = nil, slots: Int = 2, queue: Int = 4, waitForLoad: Bool = true,
+             load: (@Sendable () throws -> LoadedModel)? = nil) throws -> some ApplicationProtocol {
         let metrics = ServeMetrics()
         let engine = GenerationEngine(modelID: "tiny", options: .init(slots: slots, queue: queue), metrics: metrics)
         let ready = DispatchSemaphore(value: 0)
         engine.start(load: load ?? { try LoadedModel.load(Self.model) }) { _ in ready.signal() }
-        ready.wait()
+        if waitForLoad { ready.wait() }
         let router = Router(context: ServerContext.self)
         GenerationRoutes(engine: engine, metrics: metrics, apiKey: apiKey).add(to: router)
         return Application(router: router)
@@ -117,6 +118,31 @@ import TextGeneration
             try await client.execute(uri: "/v1/completions", method: .post, body: ByteBuffer(string: #"{"prompt": "x"}"#)) { response in
                 #expect(response.status == .serviceUnavailable)
             }
+        }
+    }
+
+    /// While the model loads: /health and the generation routes answer 503 with Retry-After
+    /// (a client backs off, a load balancer holds traffic), then 200.
+    @Test func whileTheModelLoadsRequestsAreToldToRetry() async throws {
+        let release = DispatchSemaphore(value: 0)
+        try await app(waitForLoad: false, load: { release.wait(); return try LoadedModel.load(Self.model) }).test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .serviceUnavailable && response.headers[.retryAfter] != nil)
+            }
+            for (uri, method, body) in [("/v1/completions", HTTPRequest.Method.post, #"{"prompt": "x"}"#), ("/?prefix=x", .get, "")] {
+                try await client.execute(uri: uri, method: method, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .serviceUnavailable && response.headers[.retryAfter] != nil, "\(uri)")
+                    let error = try json(response)["error"] as? [String: Any]
+                    #expect(error?["code"] as? String == "model_loading", "\(uri)")
+                }
+            }
+            release.signal()
+            var status = HTTPResponse.Status.serviceUnavailable
+            for _ in 0..<500 where status != .ok {
+                status = try await client.execute(uri: "/health", method: .get) { $0.status }
+                if status != .ok { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(status == .ok)
         }
     }
 

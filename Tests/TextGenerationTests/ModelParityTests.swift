@@ -9,7 +9,6 @@ import TestSupport
 
     @Test(arguments: models)
     func logitsMatchWithin1e4(_ name: String) throws {
-        BLAS.setThreads(1)
         let loaded = try LoadedModel.load(Fixtures.path("models/\(name)"))
         let reference = try ReferenceFile.load(name)
         for set in reference.input_sets {
@@ -45,11 +44,11 @@ import TestSupport
         let loaded = try LoadedModel.load(Fixtures.path("models/tiny"))
         let tokens = [[50, 47, 45, 37, 47, 26], [1, 2, 3, 4, 5, 6]]
         func logits(threads: Int) -> [Float] {
-            BLAS.setThreads(threads)
-            defer { BLAS.setThreads(1) }
-            let cache = loaded.model.makeCache(batch: 2, capacity: 8)
-            _ = loaded.model.forward(tokens, cache: cache)
-            return loaded.model.forward([[7], [8]], cache: cache)  // two rows: the decode kernels
+            ComputePool.withThreads(threads) {
+                let cache = loaded.model.makeCache(batch: 2, capacity: 8)
+                _ = loaded.model.forward(tokens, cache: cache)
+                return loaded.model.forward([[7], [8]], cache: cache)  // two rows: the decode kernels
+            }
         }
         let one = logits(threads: 1), two = logits(threads: 2)
         #expect(zip(one, two).map { abs($0 - $1) }.max()! < 1e-5)

@@ -10,8 +10,10 @@ import TextGeneration
     static let config = GPT2Config(layers: 1, heads: 2, embedding: 64, positions: 32, vocabulary: 300)
 
     func step(threads: Int) throws -> (loss: Float, gradients: [Float], parameters: [Float]) {
-        BLAS.setThreads(threads)
-        defer { BLAS.setThreads(1) }
+        try ComputePool.withThreads(threads) { try stepOnBoundThreads() }
+    }
+
+    func stepOnBoundThreads() throws -> (loss: Float, gradients: [Float], parameters: [Float]) {
         var random = SeededRandom(seed: 9)
         // Repeated tokens, so two threads would collide on an embedding row if they split rows.
         let tokens = (0..<4).map { _ in (0...32).map { _ in Int(random.next() % 20) } }

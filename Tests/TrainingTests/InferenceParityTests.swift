@@ -17,7 +17,6 @@ import TextGeneration
     }
 
     @Test func logitsAndLossMatchTheInferenceEngineOnTheTinyModel() throws {
-        BLAS.setThreads(1)
         let folder = Fixtures.path("models/tiny")
         let model = GPT2Training(parameters: try GPT2Parameters(folder: folder))
         let loss = try model.forward(inputs: Self.inputs, targets: Self.targets)

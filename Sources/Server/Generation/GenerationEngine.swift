@@ -13,11 +13,15 @@ public final class GenerationEngine: @unchecked Sendable {
         public var queue = 16
         /// Positions per slot (default: the model's context).
         public var context: Int?
+        /// Compute threads of the batcher's forward passes (its own, whatever else the
+        /// process runs: see ComputePool).
+        public var threads = 1
 
-        public init(slots: Int = 4, queue: Int = 16, context: Int? = nil) {
+        public init(slots: Int = 4, queue: Int = 16, context: Int? = nil, threads: Int = 1) {
             self.slots = slots
             self.queue = queue
             self.context = context
+            self.threads = threads
         }
     }
 
@@ -49,7 +53,8 @@ public final class GenerationEngine: @unchecked Sendable {
             do {
                 let loaded = try load()
                 let batcher = ContinuousBatcher(generator: loaded.generator, slots: options.slots, queueLimit: options.queue, context: options.context)
-                let thread = Thread { batcher.run() }
+                let threads = options.threads
+                let thread = Thread { ComputePool.withThreads(threads) { batcher.run() } }
                 thread.name = "wf.batcher"
                 thread.stackSize = 8 << 20
                 lock.withLock {

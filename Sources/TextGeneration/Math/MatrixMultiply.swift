@@ -17,7 +17,7 @@ enum MatrixMultiply {
         }
         // Each thread takes a contiguous band of W's rows, so it reads one unbroken stretch of
         // memory; the partial products are then summed (m × n floats, next to nothing).
-        let threads = min(BLAS.threads, max(1, k / 64))
+        let threads = min(ComputePool.threads, max(1, k / 64))
         func band(_ k0: Int, _ k1: Int, into out: UnsafeMutablePointer<Float>, ldo: Int) {
             switch w.storage {
             case .f32(let p):

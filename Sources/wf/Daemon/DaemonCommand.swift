@@ -44,8 +44,11 @@ struct DaemonCommand: ParsableCommand {
     @Option(name: .customLong("idle-timeout"), parsing: .unconditional, help: ArgumentHelp("With --listen: close a connection idle this long.", valueName: "seconds"))
     var idleTimeout: Double = 60
 
-    @Option(name: .customLong("header-timeout"), parsing: .unconditional, help: ArgumentHelp("With --listen: close a connection whose request head has not arrived in full after this long (its body then has 60 s).", valueName: "seconds"))
+    @Option(name: .customLong("header-timeout"), parsing: .unconditional, help: ArgumentHelp("With --listen: close a connection whose request head has not arrived in full after this long.", valueName: "seconds"))
     var headerTimeout: Double = 10
+
+    @Option(name: .customLong("body-timeout"), parsing: .unconditional, help: ArgumentHelp("With --listen: close a connection whose request body has not arrived in full this long after its head.", valueName: "seconds"))
+    var bodyTimeout: Double = 60
 
     @Option(name: .customLong("serve-model"), help: ArgumentHelp("With --listen: also serve this model (wf serve's routes: /v1/completions, /v1/models, /, /metrics).", valueName: "model"))
     var serveModel: String?
@@ -64,7 +67,9 @@ struct DaemonCommand: ParsableCommand {
     func validate() throws {
         if serveModel != nil && listen == nil { throw ValidationError("--serve-model needs --listen") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be 1 or more") }
-        guard idleTimeout > 0, headerTimeout > 0 else { throw ValidationError("--idle-timeout and --header-timeout are seconds: more than 0") }
+        guard idleTimeout > 0, headerTimeout > 0, bodyTimeout > 0 else {
+            throw ValidationError("--idle-timeout, --header-timeout and --body-timeout are seconds: more than 0")
+        }
     }
 
     func run() throws {
@@ -72,9 +77,9 @@ struct DaemonCommand: ParsableCommand {
         let openFiles = Self.raiseOpenFileLimit()
         let lock = try Self.lockHome(home)
         defer { close(lock) }
-        BLAS.setThreads(max(1, threads))
         let daemon = try Daemon(home: home, defaultModel: DefaultModel.folder) { Console.error(Self.stamp() + $0) }
         daemon.runOptions.runtime = runtime
+        daemon.runOptions.computeThreads = threads
         daemon.runOptions.pull = pull
         daemon.runOptions.models = try ModelMapping.parse(models)
         daemon.runOptions.registryAuthSecret = registryAuth
@@ -99,9 +104,9 @@ struct DaemonCommand: ParsableCommand {
             let (host, port) = try Self.address(listen)
             // Connections stay well inside the open-file limit: runs, git and SQLite need descriptors too.
             let limits = HTTPLimits(maxConnections: min(maxConnections, max(1, openFiles / 2)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
-                                    headerTimeout: .milliseconds(Int64(headerTimeout * 1000)))
+                                    headerTimeout: .milliseconds(Int64(headerTimeout * 1000)), bodyTimeout: .milliseconds(Int64(bodyTimeout * 1000)))
             let generation = try serveModel.map {
-                ServeCommand.routes(model: $0, id: nil, parallel: parallel, queue: queue, context: nil,
+                ServeCommand.routes(model: $0, id: nil, parallel: parallel, queue: queue, context: nil, threads: threads,
                                     apiKey: try ServeCommand.apiKey(environment: apiKeyEnv, file: nil), requestTimeout: 300)
             }
             if let generation { services.append(.init(service: generation.engine.service)) }

@@ -69,7 +69,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Weights in memory: auto (as stored; BF16 widened to F32), f32, or f16 (half the bytes read per token, slightly different numbers).", valueName: "dtype"))
     var dtype: String = "auto"
 
-    @Option(parsing: .unconditional, help: "OpenBLAS threads (default: every core).")
+    @Option(parsing: .unconditional, help: "Compute threads (default: every core).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Print JSON with each sequence's text and token ids (prompt and generated), the settings and timings.")
@@ -117,9 +117,13 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Compute threads are a setting of this call, not of the process (see ComputePool).
+        try ComputePool.withThreads(threads) { try generate() }
+    }
+
+    private func generate() throws {
         let settings = try makeSettings()
         for warning in settings.warnings { Console.error("warning: " + warning) }
-        BLAS.setThreads(threads)
         let loaded = try DownloadProgress.showing { try LoadedModel.load(try model ?? DefaultModel.required(), downloader: HubDownloader(), progress: $0, precision: GPT2Weights.Precision(rawValue: dtype)!) }
         // A model folder without tokenizer files still turns ids into ids, as generate does;
         // text (a --prompt, or text printed) needs the tokenizer, and only then is it missing.

@@ -37,7 +37,7 @@ struct ServeCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Positions per slot (default: the model's context).")
     var context: Int?
 
-    @Option(parsing: .unconditional, help: "OpenBLAS and kernel threads (default: every core).")
+    @Option(parsing: .unconditional, help: "Compute threads of the batcher (default: every core).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .customLong("api-key-env"), help: ArgumentHelp("Require this environment variable's value as a bearer token.", valueName: "variable"))
@@ -76,8 +76,7 @@ struct ServeCommand: ParsableCommand {
 
     func serve() async throws {
         let (host, port) = try DaemonCommand.address(listen)
-        BLAS.setThreads(threads)
-        let routes = try Self.routes(model: model ?? DefaultModel.required(), id: modelID, parallel: parallel, queue: queue, context: context,
+        let routes = try Self.routes(model: model ?? DefaultModel.required(), id: modelID, parallel: parallel, queue: queue, context: context, threads: threads,
                                      apiKey: readAPIKey(), requestTimeout: requestTimeout)
         let limits = HTTPLimits(maxConnections: min(maxConnections, max(1, DaemonCommand.raiseOpenFileLimit() / 2)))
         try await GenerationServer(routes: routes, host: host, port: port, limits: limits).run { bound in
@@ -88,11 +87,11 @@ struct ServeCommand: ParsableCommand {
 
     /// Starts loading `model` (the server listens meanwhile) and returns the generation routes
     /// over it: `wf serve`'s and `wf daemon --serve-model`'s.
-    static func routes(model specification: String, id: String?, parallel: Int, queue: Int, context: Int?, apiKey: String?,
+    static func routes(model specification: String, id: String?, parallel: Int, queue: Int, context: Int?, threads: Int, apiKey: String?,
                        requestTimeout: Double) -> GenerationRoutes {
         let id = id ?? (FileManager.default.fileExists(atPath: specification) ? URL(fileURLWithPath: specification).lastPathComponent : specification)
         let metrics = ServeMetrics()
-        let engine = GenerationEngine(modelID: id, options: .init(slots: parallel, queue: queue, context: context), metrics: metrics)
+        let engine = GenerationEngine(modelID: id, options: .init(slots: parallel, queue: queue, context: context, threads: threads), metrics: metrics)
         engine.start(load: { try ModelRegistry.shared.load(folder: LoadedModel.resolve(specification)).model }) { result in
             switch result {
             case .success(let loaded):

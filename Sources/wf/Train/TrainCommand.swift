@@ -77,12 +77,16 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
+        // Compute threads are a setting of this call, not of the process (see ComputePool).
+        try ComputePool.withThreads(threads) { try train() }
+    }
+
+    private func train() throws {
         var settings = TrainingSettings()
         if let resume {
             // The run continues with the settings it started with; only the epoch count may grow.
             settings = try Checkpoint.state(in: resume).settings
             settings.epochs = max(settings.epochs, epochs)
-            BLAS.setThreads(threads)
             let (text, source) = try readData()
             try report(try TrainingRun(settings: settings, output: out, report: reporter()).run(text: text, source: source, resumeFrom: resume))
             return
@@ -109,7 +113,6 @@ struct TrainCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder), !isFolder.boolValue {
             throw CommandFailure("--out \(out) is a file; name a folder (new, or one wf train wrote)")
         }
-        BLAS.setThreads(threads)
         let (text, source) = try readData()
         try report(try TrainingRun(settings: settings, output: out, report: reporter()).run(text: text, source: source))
     }

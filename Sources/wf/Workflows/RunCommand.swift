@@ -87,7 +87,7 @@ struct RunCommand: ParsableCommand {
         }
         guard parallel >= 1, threads >= 1 else { throw ValidationError("--parallel and --threads must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout is the seconds a step may run: more than 0") }
-        BLAS.setThreads(threads)
+        options.computeThreads = threads
         ContainerCleanup.removeContainersOnSignals()
         let runner = try LocalRunner(home: home, defaultModel: DefaultModel.folder) { Console.error($0) }
         let result: LocalRunner.Result

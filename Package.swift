@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "TestSupport"]),
         .testTarget(name: "TriggersTests", dependencies: ["Triggers", "GitSource", "TestSupport"]),
         // Routes in process (HummingbirdTesting's router framework: no socket).
-        .testTarget(name: "ServerTests", dependencies: ["Server", "TextGeneration", "TestSupport",
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Datasets", "Triggers", "TextGeneration", "TestSupport",
                                                         .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TextGeneration", "TestSupport"]),
     ]

@@ -118,7 +118,7 @@ final class DatasetIndex: Sendable {
                 let queue = try DatabaseQueue(path: path, configuration: configuration)
                 // Read first: a store that is up to date is opened without writing anything.
                 let current = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
-                if current >= 3 { return queue }
+                if current >= 4 { return queue }
                 try queue.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
                         let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -126,7 +126,13 @@ final class DatasetIndex: Sendable {
                         if version < 2 { try db.execute(sql: DatasetIndex.runSchema) }
                         // 3: the image a job ran in; stores made before it gain the column.
                         if version == 2 { try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN image TEXT") }
-                        if version < 3 { try db.execute(sql: "PRAGMA user_version = 3") }
+                        // 4: the link that started a run, and each job's needs (the run's graph).
+                        if version == 2 || version == 3 {
+                            try db.execute(sql: "ALTER TABLE runs ADD COLUMN link TEXT")
+                            try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN needs TEXT NOT NULL DEFAULT '[]'")
+                            try db.execute(sql: "CREATE INDEX IF NOT EXISTS runs_by_link ON runs(link, started_ms)")
+                        }
+                        if version < 4 { try db.execute(sql: "PRAGMA user_version = 4") }
                         return .commit
                     }
                 }
@@ -158,12 +164,13 @@ final class DatasetIndex: Sendable {
         CREATE TABLE IF NOT EXISTS runs(
             id TEXT PRIMARY KEY, workflow TEXT NOT NULL, repository TEXT NOT NULL, commit_id TEXT,
             trigger TEXT NOT NULL, status TEXT NOT NULL, started_ms INTEGER NOT NULL, finished_ms INTEGER,
-            summary TEXT, pid INTEGER NOT NULL, inputs TEXT NOT NULL);
+            summary TEXT, pid INTEGER NOT NULL, inputs TEXT NOT NULL, link TEXT);
         CREATE INDEX IF NOT EXISTS runs_by_start ON runs(started_ms);
+        CREATE INDEX IF NOT EXISTS runs_by_link ON runs(link, started_ms);
         CREATE TABLE IF NOT EXISTS run_jobs(
             run TEXT NOT NULL, job TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL,
             started_ms INTEGER, finished_ms INTEGER, detail TEXT, log TEXT, outputs TEXT NOT NULL, image TEXT,
-            PRIMARY KEY(run, job));
+            needs TEXT NOT NULL DEFAULT '[]', PRIMARY KEY(run, job));
         """
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: other processes' writers wait on the

@@ -67,7 +67,8 @@ public final class LocalRunner {
 
         var record = RunRecord(id: runID, workflow: plan.workflow, repository: plan.repository, commit: plan.commit, trigger: plan.trigger,
                                pid: getpid(), inputs: plan.inputs,
-                               jobs: plan.jobs.map { JobRecord(name: $0.name, action: $0.action.rawValue, log: "\(runFolder)/\($0.name)/log.txt") })
+                               jobs: plan.jobs.map { JobRecord(name: $0.name, action: $0.action.rawValue, log: "\(runFolder)/\($0.name)/log.txt", needs: $0.needs) },
+                               link: options.link)
         try store.recordRunStarted(record)
 
         // Every output's place is known before anything runs, so jobs never share mutable state.

@@ -14,6 +14,8 @@ public struct RunOptions: Sendable {
     public var sandbox = true
     /// What started the run, as the run record shows it.
     public var trigger = "wf run"
+    /// The linked repository that started it (the daemon's runs), recorded with the run.
+    public var link: String?
     /// Where `secret:NAME` values come from.
     public var secrets = SecretStore()
     /// The repository and commit to record, when the checkout is an export without `.git`

@@ -6,8 +6,9 @@ import ServiceLifecycle
 import Triggers
 
 /// The daemon's HTTP side: `POST /hooks/github`, `/hooks/gitea` and `/hooks/gitlab` hand each
-/// delivery to `Daemon.deliver` off the event loop (it may fetch a mirror); `GET /health`.
-/// Bodies over `Daemon.webhookBodyLimit` get 413 without being read to the end.
+/// delivery to `Daemon.deliver` off the event loop (it may fetch a mirror); `GET /health`; the
+/// read API (`ReadRoutes`, behind the API key when one is set). Bodies over
+/// `Daemon.webhookBodyLimit` get 413 without being read to the end.
 public struct WebhookServer: Sendable {
     public let daemon: Daemon
     public let host: String
@@ -15,9 +16,13 @@ public struct WebhookServer: Sendable {
     public let limits: HTTPLimits
     /// `wf daemon --serve-model`: generation beside the hooks.
     public let generation: GenerationRoutes?
+    /// Guards the read API (and generation, which holds its own copy); the hooks sign their bodies.
+    public let apiKey: String?
 
-    public init(daemon: Daemon, host: String, port: Int, limits: HTTPLimits = HTTPLimits(), generation: GenerationRoutes? = nil) {
+    public init(daemon: Daemon, host: String, port: Int, limits: HTTPLimits = HTTPLimits(), generation: GenerationRoutes? = nil,
+                apiKey: String? = nil) {
         self.daemon = daemon
+        self.apiKey = apiKey
         self.host = host
         self.port = port
         self.limits = limits
@@ -57,6 +62,8 @@ public struct WebhookServer: Sendable {
         }
         router.get("/health") { _, _ -> String in "ok\n" }
         generation?.add(to: router, mounted: true)
+        ReadRoutes(store: daemon.triggers.store, triggers: daemon.triggers)
+            .add(to: router.group().add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: nil)))
         // wf prints its own lines; Hummingbird's own log only for trouble.
         var logger = Logger(label: "wf.webhooks")
         logger.logLevel = .warning

@@ -175,6 +175,7 @@ public final class Daemon: @unchecked Sendable {
             var options = runOptions
             options.models.merge(state.link.models ?? [:]) { $1 }
             options.trigger = "\(item.source.rawValue) \(item.link) \(item.ref)"
+            options.link = item.link
             options.source = (repository: state.link.url, commit: item.commit)
             options.runID = runID
             options.confined = true

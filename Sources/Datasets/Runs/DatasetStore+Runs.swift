@@ -11,11 +11,11 @@ extension DatasetStore {
         try writableIndex().write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO runs(id, workflow, repository, commit_id, trigger, status, started_ms, finished_ms, summary, pid, inputs)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO runs(id, workflow, repository, commit_id, trigger, status, started_ms, finished_ms, summary, pid, inputs, link)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [run.id, run.workflow, run.repository, run.commit, run.trigger, run.status.rawValue, run.started.milliseconds,
-                            run.finished?.milliseconds, run.summary, Int(run.pid), Self.json(run.inputs)])
+                            run.finished?.milliseconds, run.summary, Int(run.pid), Self.json(run.inputs), run.link])
             for job in run.jobs { try Self.upsert(job, run: run.id, in: db) }
         }
     }
@@ -44,11 +44,51 @@ extension DatasetStore {
         try db.execute(sql: "UPDATE run_jobs SET outputs = ? WHERE run = ? AND job = ?", arguments: [json(outputs), run, job])
     }
 
+    /// Which runs to list: each field narrows the list; newest first, `limit` from `offset`.
+    public struct RunQuery: Sendable, Equatable {
+        public var link: String?
+        public var workflow: String?
+        public var status: RunRecord.Status?
+        public var limit = 20
+        public var offset = 0
+        public init(link: String? = nil, workflow: String? = nil, status: RunRecord.Status? = nil, limit: Int = 20, offset: Int = 0) {
+            self.link = link
+            self.workflow = workflow
+            self.status = status
+            self.limit = limit
+            self.offset = offset
+        }
+    }
+
     /// The latest runs, newest first, with their jobs.
     public func runs(limit: Int = 20) throws -> [RunRecord] {
+        try runs(matching: RunQuery(limit: limit))
+    }
+
+    /// The runs `query` selects, newest first, with their jobs. A run recorded as running
+    /// whose process is gone reads as interrupted, so those two statuses are told apart
+    /// after reading.
+    public func runs(matching query: RunQuery) throws -> [RunRecord] {
         guard let index else { return [] }
+        var conditions = [String](), arguments = StatementArguments()
+        if let link = query.link { conditions.append("link = ?"); arguments += [link] }
+        if let workflow = query.workflow { conditions.append("workflow = ?"); arguments += [workflow] }
+        switch query.status {
+        case .running?, .interrupted?: conditions.append("status IN ('running', 'interrupted')")
+        case let status?: conditions.append("status = ?"); arguments += [status.rawValue]
+        case nil: break
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let limit = max(0, query.limit), offset = max(0, query.offset)
         return try index.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started_ms DESC, id DESC LIMIT ?", arguments: [limit])
+            if query.status == .running || query.status == .interrupted {
+                // Few rows: read them all, then page what is really in that state.
+                let all = try Row.fetchAll(db, sql: "SELECT * FROM runs \(filter) ORDER BY started_ms DESC, id DESC", arguments: arguments)
+                    .map { try Self.run(from: $0, in: db) }.filter { $0.status == query.status }
+                return Array(all.dropFirst(offset).prefix(limit))
+            }
+            arguments += [limit, offset]
+            return try Row.fetchAll(db, sql: "SELECT * FROM runs \(filter) ORDER BY started_ms DESC, id DESC LIMIT ? OFFSET ?", arguments: arguments)
                 .map { try Self.run(from: $0, in: db) }
         }
     }
@@ -71,13 +111,15 @@ extension DatasetStore {
     private static func upsert(_ job: JobRecord, run: String, in db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO run_jobs(run, job, action, status, started_ms, finished_ms, detail, log, outputs, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO run_jobs(run, job, action, status, started_ms, finished_ms, detail, log, outputs, image, needs)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(run, job) DO UPDATE SET status = excluded.status, started_ms = excluded.started_ms,
                     finished_ms = excluded.finished_ms, detail = excluded.detail, log = excluded.log, outputs = excluded.outputs,
                     image = excluded.image
                 """,
             arguments: [run, job.name, job.action, job.status.rawValue, job.started?.milliseconds, job.finished?.milliseconds,
-                        job.detail, job.log, json(job.outputs), job.image])
+                        job.detail, job.log, json(job.outputs), job.image,
+                        String(decoding: CanonicalJSON.array(job.needs.map(CanonicalJSON.string)).bytes, as: UTF8.self)])
     }
 
     /// Reads a run's rows without trusting them: an index is a file, and a damaged or edited
@@ -92,13 +134,15 @@ extension DatasetStore {
                             trigger: text(row, "trigger") ?? "", status: text(row, "status").flatMap(RunRecord.Status.init(rawValue:)) ?? .failed,
                             started: Timestamp(milliseconds: integer(row, "started_ms") ?? 0),
                             finished: integer(row, "finished_ms").map(Timestamp.init(milliseconds:)), summary: text(row, "summary"),
-                            pid: integer(row, "pid").flatMap { Int32(exactly: $0) } ?? 0, inputs: strings(text(row, "inputs") ?? "{}"))
+                            pid: integer(row, "pid").flatMap { Int32(exactly: $0) } ?? 0, inputs: strings(text(row, "inputs") ?? "{}"),
+                            link: text(row, "link"))
         run.jobs = try Row.fetchAll(db, sql: "SELECT * FROM run_jobs WHERE run = ? ORDER BY COALESCE(started_ms, 9223372036854775807), job",
                                     arguments: [id]).map { row in
             JobRecord(name: text(row, "job") ?? "", action: text(row, "action") ?? "",
                       status: text(row, "status").flatMap(JobRecord.Status.init(rawValue:)) ?? .failed,
                       started: integer(row, "started_ms").map(Timestamp.init(milliseconds:)), finished: integer(row, "finished_ms").map(Timestamp.init(milliseconds:)),
-                      detail: text(row, "detail"), log: text(row, "log"), outputs: strings(text(row, "outputs") ?? "{}"), image: text(row, "image"))
+                      detail: text(row, "detail"), log: text(row, "log"), outputs: strings(text(row, "outputs") ?? "{}"), image: text(row, "image"),
+                      needs: (CanonicalJSON.parse(Array((text(row, "needs") ?? "[]").utf8))?.arrayValue ?? []).compactMap(\.stringValue))
         }
         // A run still marked running whose process is gone was cut off (SIGKILL, a crash, a reboot).
         if run.status == .running && !processExists(run.pid) {

@@ -24,10 +24,13 @@ public struct RunRecord: Sendable, Equatable, Codable {
     /// Workflow inputs as given (`--input NAME=VALUE` over the defaults).
     public var inputs: [String: String]
     public var jobs: [JobRecord]
+    /// The linked repository that started it (the daemon's runs); nil for `wf run`.
+    public var link: String?
 
     public init(id: String, workflow: String, repository: String, commit: String?, trigger: String, status: Status = .running,
                 started: Timestamp = .now(), finished: Timestamp? = nil, summary: String? = nil, pid: Int32, inputs: [String: String] = [:],
-                jobs: [JobRecord] = []) {
+                jobs: [JobRecord] = [], link: String? = nil) {
+        self.link = link
         self.id = id
         self.workflow = workflow
         self.repository = repository
@@ -65,9 +68,12 @@ public struct JobRecord: Sendable, Equatable, Codable {
     public var outputs: [String: String]
     /// The image it ran in, `NAME sha256:ID` (the image's id), for steps a container runtime ran.
     public var image: String?
+    /// The jobs it needs (its edges in the run's graph).
+    public var needs: [String]
 
     public init(name: String, action: String, status: Status = .waiting, started: Timestamp? = nil, finished: Timestamp? = nil,
-                detail: String? = nil, log: String? = nil, outputs: [String: String] = [:], image: String? = nil) {
+                detail: String? = nil, log: String? = nil, outputs: [String: String] = [:], image: String? = nil, needs: [String] = []) {
+        self.needs = needs
         self.image = image
         self.name = name
         self.action = action

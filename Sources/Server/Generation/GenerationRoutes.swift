@@ -364,7 +364,8 @@ public struct GenerationRoutes: Sendable {
 /// and status.
 struct Gate<Context: RequestContext>: RouterMiddleware {
     let apiKey: String?
-    let metrics: ServeMetrics
+    /// nil: requests are not counted (the read API's group).
+    let metrics: ServeMetrics?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
@@ -373,19 +374,19 @@ struct Gate<Context: RequestContext>: RouterMiddleware {
             let given = request.headers[.authorization] ?? ""
             let expected = "Bearer " + apiKey
             guard Self.constantTimeEqual(Array(given.utf8), Array(expected.utf8)) else {
-                metrics.request(route: route, status: 401)
+                metrics?.request(route: route, status: 401)
                 return APIError.unauthorized.response(headers: [.wwwAuthenticate: "Bearer"])
             }
         }
         let response: Response
         do { response = try await next(request, context) } catch let error as HTTPError {
-            metrics.request(route: route, status: Int(error.status.code))
+            metrics?.request(route: route, status: Int(error.status.code))
             if error.status == .notFound {
                 return APIError.notFound("no route \(request.method.rawValue) \(path)").response()
             }
             throw error
         }
-        metrics.request(route: route, status: Int(response.status.code))
+        metrics?.request(route: route, status: Int(response.status.code))
         return response
     }
 

@@ -105,12 +105,13 @@ struct DaemonCommand: ParsableCommand {
             // Connections stay well inside the open-file limit: runs, git and SQLite need descriptors too.
             let limits = HTTPLimits(maxConnections: min(maxConnections, max(1, openFiles / 2)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
                                     headerTimeout: .milliseconds(Int64(headerTimeout * 1000)), bodyTimeout: .milliseconds(Int64(bodyTimeout * 1000)))
-            let generation = try serveModel.map {
+            let apiKey = try ServeCommand.apiKey(environment: apiKeyEnv, file: nil)
+            let generation = serveModel.map {
                 ServeCommand.routes(model: $0, id: nil, parallel: parallel, queue: queue, context: nil, threads: threads,
-                                    apiKey: try ServeCommand.apiKey(environment: apiKeyEnv, file: nil), requestTimeout: 300)
+                                    apiKey: apiKey, requestTimeout: 300)
             }
             if let generation { services.append(.init(service: generation.engine.service)) }
-            services.append(.init(service: WebhookServer(daemon: daemon, host: host, port: port, limits: limits, generation: generation).application { bound in
+            services.append(.init(service: WebhookServer(daemon: daemon, host: host, port: port, limits: limits, generation: generation, apiKey: apiKey).application { bound in
                 // Tests and benchmarks read this line to find a port chosen with :0.
                 Console.error(Self.stamp() + "listening on http://\(host):\(bound)")
             }))

@@ -23,21 +23,6 @@ struct DiffCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var output: OutputOptions
 
-    struct Shown: Encodable {
-        struct File: Encodable {
-            var path: String
-            var change: String
-            var oldSize: Int64?
-            var newSize: Int64?
-            var oldSHA256: ObjectID?
-            var newSHA256: ObjectID?
-        }
-        var old: String
-        var new: String
-        var identical: Bool
-        var files: [File]
-    }
-
     func validate() throws {
         if context < 0 { throw ValidationError("-U must be 0 or more lines") }
     }
@@ -47,15 +32,7 @@ struct DiffCommand: ParsableCommand {
         let (a, b) = (try opened.resolve(old), try opened.resolve(new))
         let diff = TreeDiff(from: try opened.tree(of: a), to: try opened.tree(of: b))
         if output.json {
-            let files = diff.changes.map { change -> Shown.File in
-                switch change {
-                case .added(let e): return .init(path: e.path, change: "added", newSize: e.size, newSHA256: e.blob)
-                case .removed(let e): return .init(path: e.path, change: "removed", oldSize: e.size, oldSHA256: e.blob)
-                case .changed(let x, let y):
-                    return .init(path: y.path, change: "changed", oldSize: x.size, newSize: y.size, oldSHA256: x.blob, newSHA256: y.blob)
-                }
-            }
-            return try JSONOutput.print(Shown(old: a.reference, new: b.reference, identical: diff.isEmpty, files: files))
+            return try JSONOutput.print(try VersionDiff(from: a, to: b, in: opened, lines: false))
         }
         if diff.isEmpty {
             print("\(a.reference) and \(b.reference) are the same: identical content (tree \(a.tree.short))")
@@ -75,7 +52,7 @@ struct DiffCommand: ParsableCommand {
         print(summary.joined(separator: "\n"))
         guard !nameOnly else { return }
         for change in diff.changes {
-            let (before, after) = try texts(of: change, in: opened)
+            let (before, after) = try VersionDiff.texts(of: change, in: opened)
             guard let before, let after else {
                 if case .changed(let x, let y) = change, x.blob == y.blob { continue }
                 print("\nBinary or large file \(change.path) differs")
@@ -91,21 +68,6 @@ struct DiffCommand: ParsableCommand {
             }
             print("\n--- \(oldName)\n+++ \(newName)")
             print(hunks.joined(separator: "\n"))
-        }
-    }
-
-    /// Both sides as text, or nil for a side that is binary or too large (an absent side is "").
-    private func texts(of change: TreeDiff.Change, in store: DatasetStore) throws -> (String?, String?) {
-        func text(_ entry: TreeEntry?) throws -> String? {
-            guard let entry else { return "" }
-            guard entry.size <= UnifiedDiff.maximumBytes else { return nil }
-            let bytes = try store.blob(entry.blob)
-            return UnifiedDiff.isText(bytes) ? String(decoding: bytes, as: UTF8.self) : nil
-        }
-        switch change {
-        case .added(let e): return (try text(nil), try text(e))
-        case .removed(let e): return (try text(e), try text(nil))
-        case .changed(let x, let y): return (try text(x), try text(y))
         }
     }
 }

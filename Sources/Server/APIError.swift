@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 
 /// An error as OpenAI's API answers it (and llama.cpp's and vLLM's servers copy):
-/// `{"error": {"message", "type", "param", "code"}}` with the HTTP status.
+/// `{"error": {"message", "type", "param", "code"}}` with the HTTP status. Every JSON route
+/// of wf's servers (generation, the read API, its actions) answers errors in this shape.
 public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: Int
     public var message: String
@@ -21,7 +22,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     static let unauthorized = APIError(status: 401, message: "a valid API key is needed: send `Authorization: Bearer KEY`",
                                        type: "authentication_error", param: nil, code: "invalid_api_key")
 
-    static func notFound(_ message: String, code: String? = nil) -> APIError {
+    public static func notFound(_ message: String, code: String? = nil) -> APIError {
         APIError(status: 404, message: message, type: "not_found_error", param: nil, code: code)
     }
 

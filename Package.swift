@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // /metrics in Prometheus' text format for `wf serve`.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The dashboard's templates (Hummingbird's own template library; no dependencies of its own).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Linux calls that Glibc's Swift module leaves out (syncfs).
@@ -48,6 +50,7 @@ let package = Package(
                                                .product(name: "Logging", package: "swift-log"),
                                                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                                                .product(name: "Prometheus", package: "swift-prometheus"),
+                                               .product(name: "Mustache", package: "swift-mustache"),
                                                "TextGeneration"]),
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),

@@ -23,6 +23,7 @@ public struct GenerationServer: Sendable {
     public func run(onRunning: @escaping @Sendable (Int) -> Void) async throws {
         let router = Router(context: ServerContext.self)
         routes.add(to: router)
+        try DashboardRoutes(store: nil, triggers: nil, playground: (routes.engine.modelID, routes.engine.options.slots)).add(to: router, apiKey: nil)
         var logger = Logger(label: "wf.serve")
         logger.logLevel = .warning
         let app = Application(router: router, server: limits.server,

@@ -31,7 +31,7 @@ public struct WebhookServer: Sendable {
 
     /// The HTTP server as a Service, for the daemon's ServiceGroup: a graceful shutdown answers
     /// the requests in flight; `onRunning` gets the port (useful with port 0).
-    public func application(onRunning: @escaping @Sendable (Int) -> Void) -> some Service {
+    public func application(onRunning: @escaping @Sendable (Int) -> Void) throws -> some Service {
         let router = Router(context: ServerContext.self)
         let daemon = self.daemon
         router.post("/hooks/:forge") { request, context -> Response in
@@ -62,8 +62,12 @@ public struct WebhookServer: Sendable {
         }
         router.get("/health") { _, _ -> String in "ok\n" }
         generation?.add(to: router, mounted: true)
-        ReadRoutes(store: daemon.triggers.store, triggers: daemon.triggers)
-            .add(to: router.group().add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: nil)))
+        let reads = router.group().add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: nil))
+        ReadRoutes(store: daemon.triggers.store, triggers: daemon.triggers).add(to: reads)
+        try DashboardRoutes(store: daemon.triggers.store, triggers: daemon.triggers,
+                            playground: generation.map { ($0.engine.modelID, $0.engine.options.slots) }).add(to: router, apiKey: apiKey)
+        // `/` is gpt-2-cloud-run's when a model is served; otherwise it leads to the dashboard.
+        if generation == nil { router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/ui"]) } }
         // wf prints its own lines; Hummingbird's own log only for trouble.
         var logger = Logger(label: "wf.webhooks")
         logger.logLevel = .warning

@@ -1,3 +1,4 @@
+import Datasets
 import ArgumentParser
 import Foundation
 import Logging
@@ -111,7 +112,7 @@ struct DaemonCommand: ParsableCommand {
                                     apiKey: apiKey, requestTimeout: 300)
             }
             if let generation { services.append(.init(service: generation.engine.service)) }
-            services.append(.init(service: WebhookServer(daemon: daemon, host: host, port: port, limits: limits, generation: generation, apiKey: apiKey).application { bound in
+            services.append(.init(service: try WebhookServer(daemon: daemon, host: host, port: port, limits: limits, generation: generation, apiKey: apiKey).application { bound in
                 // Tests and benchmarks read this line to find a port chosen with :0.
                 Console.error(Self.stamp() + "listening on http://\(host):\(bound)")
             }))

@@ -1,12 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Datasets
 
 /// How numbers and times read in tables.
-enum Format {
+public enum Format {
     /// `512 B`, `12.3 kB`, `1.0 GB` (powers of 1000, as `ls -h --si` and most UIs).
-    static func bytes(_ count: Int64) -> String {
+    public static func bytes(_ count: Int64) -> String {
         if count < 1000 { return "\(count) B" }
         let units = ["kB", "MB", "GB", "TB", "PB"]
         var value = Double(count) / 1000
@@ -16,7 +15,7 @@ enum Format {
     }
 
     /// A fixed number of decimal places, without Foundation's formatters.
-    static func decimal(_ value: Double, places: Int) -> String {
+    public static func decimal(_ value: Double, places: Int) -> String {
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         let rounded = (value * scale).rounded() / scale
@@ -30,7 +29,7 @@ enum Format {
     }
 
     /// Local time, `2026-11-21 23:59:01`.
-    static func time(_ timestamp: Timestamp) -> String {
+    public static func time(_ timestamp: Timestamp) -> String {
         var seconds = time_t(timestamp.milliseconds / 1000)
         var parts = tm()
         localtime_r(&seconds, &parts)
@@ -40,10 +39,10 @@ enum Format {
     }
 
     /// `1 file`, `3 files`.
-    static func count(_ value: Int, _ noun: String) -> String { value == 1 ? "1 \(noun)" : "\(value) \(noun)s" }
+    public static func count(_ value: Int, _ noun: String) -> String { value == 1 ? "1 \(noun)" : "\(value) \(noun)s" }
 
     /// `0.25s`, `42s`, `3m05s`, `1h02m`.
-    static func duration(_ seconds: Double) -> String {
+    public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "?" }
         if seconds < 10 { return decimal(seconds, places: 2) + "s" }
         let whole = Int(seconds.rounded())
@@ -53,5 +52,5 @@ enum Format {
     }
 
     /// The first 12 hex digits of a commit, or `-`.
-    static func commit(_ sha: String?) -> String { sha.map { String($0.prefix(12)) } ?? "-" }
+    public static func commit(_ sha: String?) -> String { sha.map { String($0.prefix(12)) } ?? "-" }
 }

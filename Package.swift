@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "Triggers", dependencies: ["Datasets", "GitSource", "Workflows", "Runner", .product(name: "Crypto", package: "swift-crypto"),
                                                  .product(name: "GRDB", package: "GRDB.swift")]),
         // HTTP (Hummingbird): the webhook endpoints in front of Triggers.
-        .target(name: "Server", dependencies: ["Triggers", .product(name: "Hummingbird", package: "hummingbird"),
+        .target(name: "Server", dependencies: ["Triggers", "Datasets", "Workflows", .product(name: "Hummingbird", package: "hummingbird"),
                                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                .product(name: "Logging", package: "swift-log"),
                                                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),

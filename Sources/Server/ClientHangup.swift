@@ -59,8 +59,6 @@ public final class ClientHangup: ChannelInboundHandler, RemovableChannelHandler,
         _ = state.withLockedValue { $0.callbacks.removeValue(forKey: key) }
     }
 
-    public var isGone: Bool { state.withLockedValue { $0.gone } }
-
     private func fire() {
         let callbacks = state.withLockedValue { state -> [@Sendable () -> Void] in
             guard !state.gone else { return [] }

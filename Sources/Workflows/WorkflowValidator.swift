@@ -77,17 +77,23 @@ public enum WorkflowValidator {
 
     /// Jobs in an order that runs every job after those it needs, in layers that may run
     /// side by side. Call only on a validated spec.
-    /// Kahn's algorithm, a layer at a time: O(jobs + needs). Jobs in a layer keep file order.
     public static func layers(of spec: WorkflowSpec) -> [[String]] {
-        var waitingOn = [String: Int](minimumCapacity: spec.jobs.count)
+        layers(spec.jobs.map { (name: $0.name, needs: $0.needs) })
+    }
+
+    /// Kahn's algorithm, a layer at a time: O(jobs + needs). Jobs in a layer keep their order
+    /// here. A need naming no job of the list is ignored; jobs in a cycle (or needing one) are
+    /// in no layer. Also lays out a recorded run's graph (the dashboard's `JobGraph`).
+    public static func layers(_ jobs: [(name: String, needs: [String])]) -> [[String]] {
+        let position = Dictionary(jobs.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var waitingOn = [String: Int](minimumCapacity: jobs.count)
         var neededBy = [String: [String]]()
-        for job in spec.jobs {
-            let needs = Set(job.needs)
+        for job in jobs {
+            let needs = Set(job.needs.filter { position[$0] != nil })
             waitingOn[job.name] = needs.count
             for need in needs { neededBy[need, default: []].append(job.name) }
         }
-        let position = Dictionary(spec.jobs.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var layer = spec.jobs.filter { waitingOn[$0.name] == 0 }.map(\.name)
+        var layer = jobs.filter { waitingOn[$0.name] == 0 }.map(\.name)
         var result = [[String]]()
         while !layer.isEmpty {
             result.append(layer)

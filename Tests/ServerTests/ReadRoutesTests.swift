@@ -29,11 +29,14 @@ import Triggers
         try "<svg xmlns='http://www.w3.org/2000/svg'/>".write(toFile: files + "/plot.svg", atomically: true, encoding: .utf8)
         let old = try store.commit(dataset: "generated-text", paths: [files + "/outputs.txt", files + "/plot.svg"], message: "first")
         try "one\nTWO\nthree\n".write(toFile: files + "/outputs.txt", atomically: true, encoding: .utf8)
-        let log = scratch("log.txt")
+        // Logs where the runner writes them; one job's recorded path points out of the home,
+        // as an edited index could make it.
+        let log = home + "/runs/20261130-120000-abcd/Generate/log.txt"
+        try FileManager.default.createDirectory(atPath: (log as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try "cloning\ngenerating 20 tokens\n".write(toFile: log, atomically: true, encoding: .utf8)
         var run = RunRecord(id: "20261130-120000-abcd", workflow: ".gradient/workflows/main.yaml", repository: "https://example.com/r.git",
                             commit: "0123456789abcdef0123456789abcdef01234567", trigger: "poll demo refs/heads/main", pid: 1,
-                            jobs: [JobRecord(name: "CloneRepo", action: "git-checkout@v1", log: log),
+                            jobs: [JobRecord(name: "CloneRepo", action: "git-checkout@v1", log: "/etc/passwd"),
                                    JobRecord(name: "Generate", action: "text-generation@v1", log: log, needs: ["CloneRepo"])],
                             link: "demo")
         try store.recordRunStarted(run)
@@ -82,6 +85,9 @@ import Triggers
             // A finished job's log as events: every line, then the end.
             try await client.execute(uri: "/api/runs/\(home.run.id)/jobs/Generate/log", method: .get, headers: [.accept: "text/event-stream"]) { response in
                 #expect(String(buffer: response.body) == "data: cloning\n\ndata: generating 20 tokens\n\nevent: end\ndata: \n\n")
+            }
+            try await client.execute(uri: "/api/runs/\(home.run.id)/jobs/CloneRepo/log", method: .get) { response in
+                #expect(response.status == .ok && String(buffer: response.body).isEmpty, "a log path outside the home's runs/ was served")
             }
             try await client.execute(uri: "/api/runs/nope-0000", method: .get) { response in
                 #expect(response.status == .notFound)
@@ -156,6 +162,37 @@ import Triggers
                 #expect(version == "3.1.0")
             }
         }
+    }
+
+    /// A running job's log followed as events: lines written while the request is open
+    /// arrive (a carriage return ends a line too), and the stream ends once the job has.
+    @Test func aRunningJobsLogIsFollowedUntilItEnds() async throws {
+        let folder = scratch("follow")
+        let store = try DatasetStore(home: folder)
+        let log = folder + "/runs/run-follow/Train/log.txt"
+        try FileManager.default.createDirectory(atPath: (log as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try "epoch 1\n".write(toFile: log, atomically: true, encoding: .utf8)
+        var job = JobRecord(name: "Train", action: "train@v1", status: .running, started: .now(), log: log)
+        try store.recordRunStarted(RunRecord(id: "run-follow", workflow: "w.yaml", repository: "r", commit: nil, trigger: "test",
+                                             pid: getpid(), jobs: [job]))
+        let writer = Task {
+            try await Task.sleep(for: .milliseconds(300))
+            let handle = try #require(FileHandle(forWritingAtPath: log))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data("step 10\rstep 20\nepoch 2\n".utf8))
+            try handle.close()
+            try await Task.sleep(for: .milliseconds(300))
+            job.status = .succeeded
+            try store.recordJob(job, run: "run-follow")
+        }
+        let home = Home(store: store, old: try store.commit(dataset: "d", paths: [log], message: "m"), new: try store.resolve("d"),
+                        run: try store.run("run-follow"))
+        try await app(home).test(.router) { client in
+            try await client.execute(uri: "/api/runs/run-follow/jobs/Train/log", method: .get, headers: [.accept: "text/event-stream"]) { response in
+                #expect(String(buffer: response.body) == "data: epoch 1\n\ndata: step 10\n\ndata: step 20\n\ndata: epoch 2\n\nevent: end\ndata: \n\n")
+            }
+        }
+        try await writer.value
     }
 
     @Test func anAPIKeyGuardsTheReads() async throws {

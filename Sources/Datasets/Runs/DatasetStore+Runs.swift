@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 #if canImport(Glibc)
 import Glibc
@@ -150,6 +151,30 @@ extension DatasetStore {
             for index in run.jobs.indices where run.jobs[index].status == .running { run.jobs[index].status = .interrupted }
         }
         return run
+    }
+
+    /// A job's log file, or nil when it has none or the recorded path is not a file under this
+    /// home's `runs/` folder (the path comes from the index: a damaged or edited one must not
+    /// make `wf runs logs` or the read API hand out another file).
+    public func logPath(of job: JobRecord) -> String? {
+        guard let path = job.log, let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        let runs = String(root.dropLast("/datasets".count)) + "/runs/"
+        guard let runsResolved = realpath(runs, nil) else { return nil }
+        defer { free(runsResolved) }
+        let file = String(cString: resolved), folder = String(cString: runsResolved) + "/"
+        var info = stat()
+        guard file.hasPrefix(folder), stat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return file
+    }
+
+    /// A job's log (`logPath`), up to its last `limit` bytes; "" when there is none.
+    public func log(of job: JobRecord, limit: Int = .max) -> String {
+        guard let path = logPath(of: job), let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > UInt64(limit) ? size - UInt64(limit) : 0)
+        return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
     }
 
     private static func processExists(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }

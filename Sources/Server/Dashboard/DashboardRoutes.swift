@@ -26,8 +26,11 @@ public struct DashboardRoutes: Sendable {
     public let playground: (model: String, slots: Int)?
     let library: MustacheLibrary
 
-    /// Text files up to this size are shown in place on a version's page.
-    static let shownTextBytes = 256 << 10
+    /// Text files up to this size are shown in place on a version's page, until this much
+    /// text is on the page (a version of thousands of files lists them, and shows the first).
+    static let shownTextBytes = 256 << 10, shownTextTotal = 1 << 20
+    /// A run page shows each job's log up to its last this many bytes (the API has it whole).
+    static let shownLogBytes = 256 << 10
 
     public init(store: DatasetStore?, triggers: TriggerStore?, playground: (model: String, slots: Int)?) throws {
         home = store
@@ -122,7 +125,7 @@ public struct DashboardRoutes: Sendable {
                 outputs.append(output)
             }
             let live = job.status == .running || job.status == .waiting
-            let log = job.log.flatMap { FileManager.default.contents(atPath: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let log = store.log(of: job, limit: Self.shownLogBytes)
             jobs.append(["name": job.name, "action": job.action, "needs": job.needs.joined(separator: ", "), "status": job.status.rawValue,
                          "took": job.seconds.map(Format.duration) ?? false, "outputs": outputs, "detail": job.detail ?? false,
                          "live": live, "log": log,
@@ -157,14 +160,16 @@ public struct DashboardRoutes: Sendable {
         let version = try store.resolve(ReadRoutes.reference(name, ref))
         let entries = try store.tree(of: version).entries
         let base = "/api/datasets/\(Self.escape(name))/versions/\(version.id.hex)/files/"
+        var textBudget = Self.shownTextTotal
         let files = try entries.map { entry -> [String: Any] in
             let url = base + entry.path.split(separator: "/").map { Self.escape(String($0)) }.joined(separator: "/")
             var file: [String: Any] = ["path": entry.path, "size": Format.bytes(entry.size), "sha": entry.blob.short, "url": url, "shown": false]
             let kind = (entry.path as NSString).pathExtension.lowercased()
             if ["png", "jpg", "jpeg", "gif", "webp", "svg"].contains(kind) {
                 file["shown"] = ["image": true, "url": url, "path": entry.path, "text": false, "chart": false]
-            } else if entry.size <= Self.shownTextBytes {
+            } else if entry.size <= min(Self.shownTextBytes, textBudget) {
                 let bytes = try store.blob(entry.blob)
+                textBudget -= bytes.count
                 if UnifiedDiff.isText(bytes) {
                     let text = String(decoding: bytes, as: UTF8.self)
                     let chart = kind == "csv" ? MetricsChart.svg(csv: text) : nil

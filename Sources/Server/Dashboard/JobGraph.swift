@@ -1,27 +1,21 @@
 import Datasets
+import Workflows
 
-/// A run's jobs laid out as a graph for the run page's SVG: a job's column is the length of
-/// the longest chain of `needs` before it (Kahn's layers, as `wf validate` orders them), its
-/// row its place in that column; each need is an edge from the needed job's right side to the
-/// job's left. Needs naming no job of the run (jobs left out by `--job`) are not drawn.
+/// A run's jobs laid out as a graph for the run page's SVG: a job's column is its layer in
+/// Kahn's order of `needs` (`WorkflowValidator.layers`, as `wf validate` orders them), its row
+/// its place in that layer; each need is an edge from the needed job's right side to the
+/// job's left. Needs naming no job of the run (jobs left out by `--job`) are not drawn; jobs
+/// the layers leave out (a cycle, only in a damaged index) go in a last column.
 struct JobGraph {
     static let width = 170, height = 46, columnGap = 60, rowGap = 18, margin = 10
 
     var context: [String: Any]
 
     init(_ jobs: [JobRecord]) {
-        let names = Set(jobs.map(\.name))
+        let layers = WorkflowValidator.layers(jobs.map { (name: $0.name, needs: $0.needs) })
         var column = [String: Int]()
-        // Jobs arrive in the order they started; a need may come later, so settle by passes
-        // (at most one per job: the needs form no cycle, or the run would not have started).
-        for _ in 0...jobs.count {
-            var changed = false
-            for job in jobs {
-                let value = job.needs.filter(names.contains).map { (column[$0] ?? 0) + 1 }.max() ?? 0
-                if column[job.name] != value { column[job.name] = min(value, jobs.count); changed = true }
-            }
-            if !changed { break }
-        }
+        for (index, layer) in layers.enumerated() { for name in layer { column[name] = index } }
+        for job in jobs where column[job.name] == nil { column[job.name] = layers.count }
         var rows = [Int: Int](), place = [String: (x: Int, y: Int)]()
         for job in jobs {
             let c = column[job.name] ?? 0, r = rows[c, default: 0]

@@ -136,7 +136,6 @@ public struct GenerationRoutes: Sendable {
             ["prompt_tokens": promptTokens, "completion_tokens": completion, "total_tokens": promptTokens + completion]
         }
         let (merged, ending) = Self.merge(streams, within: requestTimeout, hangup: hangup)
-        let timeout = APIError.unavailable("the request took longer than \(requestTimeout) and was stopped", code: "timeout")
         if request.stream {
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
                 var assembly = assembly
@@ -163,7 +162,7 @@ public struct GenerationRoutes: Sendable {
                 }
                 switch ending.reason {
                 case .hungUp: return
-                case .timedOut: try await writer.write(ByteBuffer(string: "data: " + timeout.json + "\n\n"))
+                case .timedOut: try await writer.write(ByteBuffer(string: "data: " + ending.timeout.json + "\n\n"))
                 case .finished, nil: break
                 }
                 if request.includeUsage {
@@ -178,8 +177,7 @@ public struct GenerationRoutes: Sendable {
 
         var whole = assembly
         for await (prompt, event) in merged { _ = whole.apply(prompt: prompt, event) }
-        // Nobody reads an answer to a client that went away; its slots are free already.
-        if ending.reason == .timedOut || ending.reason == .hungUp { throw timeout }
+        if let stopped = ending.stopped { throw stopped }
         if let failure = whole.failure { throw APIError.unavailable(failure, code: "generation_failed") }
         let list: [[String: Any]] = whole.choices.keys.sorted().map { index in
             let choice = whole.choices[index]!
@@ -266,7 +264,7 @@ public struct GenerationRoutes: Sendable {
             case .done: break
             }
         }
-        guard ending.reason != .timedOut, ending.reason != .hungUp else { throw APIError.unavailable("the request took longer than \(requestTimeout) and was stopped", code: "timeout") }
+        if let stopped = ending.stopped { throw stopped }
         if let failure { throw APIError.unavailable(failure, code: "generation_failed") }
         if !settings.doSample { texts = [String](repeating: texts[0], count: samples) }
         let results = texts.map { generated -> String in
@@ -306,9 +304,22 @@ public struct GenerationRoutes: Sendable {
     /// client went away. The first to happen wins.
     final class Ending: @unchecked Sendable {
         enum Reason { case finished, timedOut, hungUp }
+        let limit: Duration
         private let lock = NSLock()
         private var value: Reason?
+        init(limit: Duration) { self.limit = limit }
         var reason: Reason? { lock.withLock { value } }
+        var timeout: APIError { APIError.unavailable("the request took longer than \(limit) and was stopped", code: "timeout") }
+        /// The answer to a request stopped before its end: a timeout, or a client that went
+        /// away (nobody reads that answer; its slots are free already).
+        var stopped: APIError? {
+            switch reason {
+            case .timedOut?: return timeout
+            case .hungUp?: return APIError(status: 499, message: "the client closed the connection", type: "server_error", param: nil,
+                                           code: "client_closed_request")
+            case .finished?, nil: return nil
+            }
+        }
         /// True when this set the reason (it was the first).
         func set(_ reason: Reason) -> Bool {
             lock.withLock {
@@ -324,7 +335,7 @@ public struct GenerationRoutes: Sendable {
     /// dropped, which cancels their requests and frees their slots at the next step.
     static func merge(_ streams: [AsyncStream<CompletionEvent>], within limit: Duration,
                       hangup: ClientHangup?) -> (AsyncStream<(Int, CompletionEvent)>, Ending) {
-        let ending = Ending()
+        let ending = Ending(limit: limit)
         let merged = AsyncStream<(Int, CompletionEvent)> { continuation in
             let producer = Task {
                 await withTaskGroup(of: Void.self) { group in

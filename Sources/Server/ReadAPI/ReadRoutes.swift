@@ -54,12 +54,11 @@ public struct ReadRoutes: Sendable {
                 guard let job = run.jobs.first(where: { $0.name == name }) else {
                     throw APIError.notFound("run \(run.id) has no job \(name); its jobs: \(run.jobs.map(\.name).joined(separator: ", "))")
                 }
-                let path = job.log ?? ""
+                let path = store.logPath(of: job)
                 if (request.headers[.accept] ?? "").contains("text/event-stream") {
                     return followLog(path: path, run: run.id, job: name)
                 }
-                let bytes = FileManager.default.contents(atPath: path) ?? Data()
-                return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: store.log(of: job))))
             } catch {
                 return Self.failure(error).response()
             }
@@ -160,30 +159,37 @@ public struct ReadRoutes: Sendable {
 
     /// A log as server-sent events: each line as a `data:` event as it is written, then
     /// `event: end` once the job is no longer running and everything is sent.
-    func followLog(path: String, run: String, job: String) -> Response {
+    func followLog(path: String?, run: String, job: String) -> Response {
         let store = self.store, interval = followInterval
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: ResponseBody { writer in
             var offset: UInt64 = 0
             var pending = [UInt8]()
+            var path = path
             while true {
                 // Whether it still runs is read before the file: lines written before the job
                 // ended are then read in this pass or the next.
-                let status = (try? store.run(run))?.jobs.first(where: { $0.name == job })?.status
-                let running = status == .running || status == .waiting
-                if let handle = FileHandle(forReadingAtPath: path) {
+                let record = (try? store.run(run))?.jobs.first { $0.name == job }
+                let running = record?.status == .running || record?.status == .waiting
+                // A job that has not started has no log file yet: it is looked for again.
+                if path == nil, let record { path = store.logPath(of: record) }
+                if let path, let handle = FileHandle(forReadingAtPath: path) {
                     try? handle.seek(toOffset: offset)
                     let data = handle.readDataToEndOfFile()
                     try? handle.close()
                     offset += UInt64(data.count)
                     pending.append(contentsOf: data)
                 }
+                // A carriage return ends a line too (a progress bar's), and a bare one inside an
+                // event's data would end its field: CR, LF and CRLF each end one line.
                 var events = ""
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    events += "data: " + String(decoding: pending[..<newline], as: UTF8.self) + "\n\n"
-                    pending.removeSubrange(...newline)
+                while let end = pending.firstIndex(where: { $0 == 10 || $0 == 13 }) {
+                    guard pending[end] == 10 || end + 1 < pending.count || !running else { break }
+                    events += "data: " + String(decoding: pending[..<end], as: UTF8.self) + "\n\n"
+                    let crlf = pending[end] == 13 && end + 1 < pending.count && pending[end + 1] == 10
+                    pending.removeSubrange(...(crlf ? end + 1 : end))
                 }
                 if !running, !pending.isEmpty {
-                    events += "data: " + String(decoding: pending, as: UTF8.self) + "\n\n"
+                    events += "data: " + String(decoding: pending.filter { $0 != 13 }, as: UTF8.self) + "\n\n"
                     pending.removeAll()
                 }
                 if !events.isEmpty { try await writer.write(ByteBuffer(string: events)) }

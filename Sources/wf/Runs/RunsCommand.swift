@@ -15,9 +15,12 @@ struct RunsCommand: ParsableCommand {
 
     /// The run `id` names, or the latest run.
     static func find(_ id: String?, in store: StoreOptions) throws -> RunRecord {
-        let opened = try store.open(.readOnly)
+        try find(id, in: try store.open(.readOnly), home: store.resolvedHome)
+    }
+
+    static func find(_ id: String?, in opened: DatasetStore, home: String) throws -> RunRecord {
         if let id { return try opened.run(id) }
-        guard let latest = try opened.runs(limit: 1).first else { throw ValidationError("no runs yet in \(store.resolvedHome); start one with `wf run`") }
+        guard let latest = try opened.runs(limit: 1).first else { throw ValidationError("no runs yet in \(home); start one with `wf run`") }
         return latest
     }
 }

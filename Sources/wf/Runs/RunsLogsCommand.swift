@@ -24,7 +24,8 @@ struct RunsLogsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let record = try RunsCommand.find(id, in: store)
+        let opened = try store.open(.readOnly)
+        let record = try RunsCommand.find(id, in: opened, home: store.resolvedHome)
         var jobs = record.jobs
         if let job {
             jobs = jobs.filter { $0.name == job }
@@ -33,8 +34,7 @@ struct RunsLogsCommand: ParsableCommand {
             }
         }
         let logs = jobs.map { job in
-            JobLog(job: job.name, status: job.status.rawValue,
-                   log: job.log.flatMap { FileManager.default.contents(atPath: $0) }.map { String(decoding: $0, as: UTF8.self) } ?? "")
+            JobLog(job: job.name, status: job.status.rawValue, log: opened.log(of: job))
         }
         if output.json { return try JSONOutput.print(logs) }
         for log in logs {

@@ -62,8 +62,7 @@ public struct WebhookServer: Sendable {
         }
         router.get("/health") { _, _ -> String in "ok\n" }
         generation?.add(to: router, mounted: true)
-        let reads = router.group().add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: nil))
-        ReadRoutes(store: daemon.triggers.store, triggers: daemon.triggers).add(to: reads)
+        ReadRoutes(store: daemon.triggers.store, triggers: daemon.triggers).add(to: router, apiKey: apiKey)
         try DashboardRoutes(store: daemon.triggers.store, triggers: daemon.triggers,
                             playground: generation.map { ($0.engine.modelID, $0.engine.options.slots) }).add(to: router, apiKey: apiKey)
         // `/` is gpt-2-cloud-run's when a model is served; otherwise it leads to the dashboard.

@@ -53,7 +53,7 @@ import Triggers
 
     func app(_ home: Home, apiKey: String? = nil) -> some ApplicationProtocol {
         let router = Router(context: ServerContext.self)
-        ReadRoutes(store: home.store, triggers: nil).add(to: router.group().add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: nil)))
+        ReadRoutes(store: home.store, triggers: nil).add(to: router, apiKey: apiKey)
         return Application(router: router)
     }
 
@@ -157,6 +157,13 @@ import Triggers
             try await client.execute(uri: "/api/datasets/generated-text/diff?from=~1", method: .get) { response in
                 #expect(response.status == .badRequest)
             }
+            for (uri, method) in [("/api/datasets", HTTPRequest.Method.post), ("/api/datasets/generated-text/versions/latest/files/a/b.txt", .delete),
+                                  ("/openapi.json", .init("QUERY")!)] {
+                try await client.execute(uri: uri, method: method) { response in
+                    #expect(response.status == .methodNotAllowed && response.headers[.allow] == "GET", "\(method) \(uri)")
+                }
+            }
+            try await client.execute(uri: "/api/nothing", method: .post) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/openapi.json", method: .get) { response in
                 let version = try json(response)["openapi"] as? String
                 #expect(version == "3.1.0")

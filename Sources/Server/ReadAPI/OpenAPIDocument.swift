@@ -1,7 +1,7 @@
 /// The read API's OpenAPI 3.1 document, served at `/openapi.json`: every route `ReadRoutes`
-/// adds, its parameters and its answers, in the snake_case JSON the routes write. Tests run
-/// schemathesis against it and the running daemon, so a route and its description cannot
-/// drift apart unnoticed.
+/// adds, its parameters and its answers, in the snake_case JSON the routes write, with links
+/// from each list to the routes that take its ids. `OpenAPITests` runs schemathesis against
+/// it and a running daemon, so a route and its description cannot drift apart unnoticed.
 enum OpenAPIDocument {
     static let json = #"""
     {
@@ -129,11 +129,13 @@ enum OpenAPIDocument {
             {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 30}}],
           "responses": {"200": {"description": "a page of runs", "content": {"application/json": {"schema": {"type": "object",
             "required": ["runs", "page", "per_page"], "properties": {"runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
-            "page": {"type": "integer"}, "per_page": {"type": "integer"}}}}}},
+            "page": {"type": "integer"}, "per_page": {"type": "integer"}}}}},
+            "links": {"GetRun": {"operationId": "getRun", "parameters": {"run": "$response.body#/runs/0/id"}}}},
             "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},
         "/api/runs/{run}": {"get": {"operationId": "getRun", "summary": "A run with its jobs, their status, times, outputs and needs (the graph)",
           "parameters": [{"$ref": "#/components/parameters/run"}],
-          "responses": {"200": {"description": "the run", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}},
+          "responses": {"200": {"description": "the run", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}},
+            "links": {"GetJobLog": {"operationId": "getJobLog", "parameters": {"run": "$response.body#/id", "job": "$response.body#/jobs/0/name"}}}},
             "404": {"$ref": "#/components/responses/NotFound"}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},
         "/api/runs/{run}/jobs/{job}/log": {"get": {"operationId": "getJobLog",
           "summary": "A job's log: the text so far, or with Accept: text/event-stream each line as an event while the job runs, then event: end",
@@ -143,25 +145,31 @@ enum OpenAPIDocument {
             "404": {"$ref": "#/components/responses/NotFound"}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},
         "/api/datasets": {"get": {"operationId": "listDatasets", "summary": "Datasets with their newest version",
           "responses": {"200": {"description": "the datasets", "content": {"application/json": {"schema": {"type": "object", "required": ["datasets"],
-            "properties": {"datasets": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}}}}}}},
+            "properties": {"datasets": {"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}}}}}},
+            "links": {"ListVersions": {"operationId": "listVersions", "parameters": {"name": "$response.body#/datasets/0/name"}},
+                      "GetLatestVersion": {"operationId": "getVersion", "parameters": {"name": "$response.body#/datasets/0/name", "ref": "latest"}},
+                      "DiffLastTwo": {"operationId": "diffVersions", "parameters": {"name": "$response.body#/datasets/0/name", "from": "~1", "to": "latest"}}}},
             "401": {"$ref": "#/components/responses/Unauthorized"}}}},
         "/api/datasets/{name}/versions": {"get": {"operationId": "listVersions", "summary": "A dataset's versions, newest first",
           "parameters": [{"$ref": "#/components/parameters/name"}],
           "responses": {"200": {"description": "the versions", "content": {"application/json": {"schema": {"type": "object", "required": ["versions"],
-            "properties": {"versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}}}}}}},
+            "properties": {"versions": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}}}}}},
+            "links": {"GetVersion": {"operationId": "getVersion", "parameters": {"name": "$response.body#/versions/0/dataset", "ref": "$response.body#/versions/0/id"}}}},
             "404": {"$ref": "#/components/responses/NotFound"}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},
         "/api/datasets/{name}/versions/{ref}": {"get": {"operationId": "getVersion", "summary": "A version's record, provenance and files",
           "parameters": [{"$ref": "#/components/parameters/name"}, {"$ref": "#/components/parameters/ref"}],
           "responses": {"200": {"description": "the version", "content": {"application/json": {"schema": {"type": "object", "required": ["version", "files"],
-            "properties": {"version": {"$ref": "#/components/schemas/Version"}, "files": {"type": "array", "items": {"$ref": "#/components/schemas/File"}}}}}}},
+            "properties": {"version": {"$ref": "#/components/schemas/Version"}, "files": {"type": "array", "items": {"$ref": "#/components/schemas/File"}}}}}},
+            "links": {"GetFile": {"operationId": "getFile", "parameters": {"name": "$response.body#/version/dataset", "ref": "$response.body#/version/id",
+                                                                          "path": "$response.body#/files/0/path"}}}},
             "404": {"$ref": "#/components/responses/NotFound"}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},
         "/api/datasets/{name}/versions/{ref}/files/{path}": {"get": {"operationId": "getFile",
           "summary": "A file's bytes, with a content type from its extension; Range: bytes=a-b gives 206",
+          "description": "One byte range (bytes=a-b, bytes=a-, bytes=-n) answers 206 with Content-Range and the file's own content type, as RFC 9110 has it (a range of a JSON file is not JSON); several ranges are answered whole. The Range header is left out of the parameters so that tools which parse each body by its content type do not send it.",
           "parameters": [{"$ref": "#/components/parameters/name"}, {"$ref": "#/components/parameters/ref"},
-                         {"name": "path", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the file's path in the version (may hold /)"},
-                         {"name": "Range", "in": "header", "schema": {"type": "string"}}],
-          "responses": {"200": {"description": "the file", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
-            "206": {"description": "the asked range", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+                         {"name": "path", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the file's path in the version (may hold /)"}],
+          "responses": {"200": {"description": "the file: any bytes, as stored (a JSON file is JSON of any shape)", "content": {"*/*": {"schema": {}}}},
+            "206": {"description": "the asked range", "content": {"*/*": {"schema": {}}}},
             "416": {"description": "the range starts past the end", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "404": {"$ref": "#/components/responses/NotFound"}, "401": {"$ref": "#/components/responses/Unauthorized"}}}},
         "/api/datasets/{name}/diff": {"get": {"operationId": "diffVersions", "summary": "Two versions compared: files and unified hunks of text",

@@ -28,7 +28,11 @@ public struct ReadRoutes: Sendable {
         self.triggers = triggers
     }
 
-    public func add<Routes: RouterMethods>(to router: Routes) where Routes.Context == ServerContext {
+    /// Adds the routes behind the API key (a group of `root`) and, on `root` itself, the 405
+    /// for other methods on their paths (a group's middleware never sees unmatched requests).
+    public func add(to root: Router<ServerContext>, apiKey: String?) {
+        let router = ReadOnly(routes: root.group().add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: nil)))
+        defer { root.add(middleware: MethodNotAllowed<ServerContext>(paths: router.paths)) }
         router.get("/openapi.json") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
@@ -97,6 +101,18 @@ public struct ReadRoutes: Sendable {
                 let old = try store.resolve(Self.reference(name, from)), new = try store.resolve(Self.reference(name, to))
                 return try VersionDiff(from: old, to: new, in: store, lines: true, context: context)
             }
+        }
+    }
+
+    /// Adds each route for GET and keeps its path for `MethodNotAllowed`.
+    final class ReadOnly<Routes: RouterMethods>: @unchecked Sendable where Routes.Context == ServerContext {
+        let routes: Routes
+        private(set) var paths = [String]()
+        init(routes: Routes) { self.routes = routes }
+
+        func get(_ path: String, use handler: @Sendable @escaping (Request, ServerContext) async throws -> Response) {
+            paths.append(path)
+            routes.get(RouterPath(path), use: handler)
         }
     }
 
@@ -238,4 +254,35 @@ public struct ReadRoutes: Sendable {
         if let error = error as? TriggerStore.Failure { return APIError.notFound(error.description) }
         return APIError(status: 500, message: "\(error)", type: "server_error", param: nil, code: nil)
     }
+}
+
+/// 405 with `Allow: GET` for another method on a read API path, as RFC 9110 §15.5.6 asks of a
+/// resource that exists but not with that method: Hummingbird's router answers a known path
+/// under an unknown method with 404, like an unknown path.
+struct MethodNotAllowed<Context: RequestContext>: RouterMiddleware {
+    /// Route paths as Hummingbird writes them: `:name` is one segment, `**` the rest.
+    let patterns: [[Substring]]
+
+    init(paths: [String]) {
+        patterns = paths.map { $0.split(separator: "/") }
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && request.method != .get && request.method != .head && matches(request.uri.path) {
+            return APIError(status: 405, message: "\(request.method.rawValue) is not allowed here: the read API answers GET",
+                            type: "invalid_request_error", param: nil, code: "method_not_allowed").response(headers: [.allow: "GET"])
+        }
+    }
+
+    func matches(_ path: String) -> Bool {
+        let segments = path.split(separator: "/")
+        return patterns.contains { pattern in
+            if pattern.last == "**" { return segments.count >= pattern.count && zip(pattern.dropLast(), segments).allSatisfy(Self.same) }
+            return segments.count == pattern.count && zip(pattern, segments).allSatisfy(Self.same)
+        }
+    }
+
+    static func same(_ pattern: Substring, _ segment: Substring) -> Bool { pattern.hasPrefix(":") || pattern == segment }
 }

@@ -1,6 +1,6 @@
-import Datasets
 import ArgumentParser
 import Benchmarks
+import Datasets
 import Foundation
 import TextGeneration
 

@@ -1,11 +1,11 @@
-import Datasets
 import ArgumentParser
+import Datasets
 import Foundation
 import Logging
+import Runner
 import Server
 import ServiceLifecycle
 import TextGeneration
-import Runner
 import Triggers
 
 struct DaemonCommand: ParsableCommand {

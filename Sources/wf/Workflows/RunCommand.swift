@@ -1,5 +1,5 @@
-import Datasets
 import ArgumentParser
+import Datasets
 import Foundation
 import Runner
 import TextGeneration

@@ -48,7 +48,7 @@ import TestSupport
 
 /// A plain TCP connection to 127.0.0.1, for clients that misbehave on purpose.
 final class TCPConnection {
-    let fd: Int32
+    private(set) var fd: Int32
 
     init(port: UInt16) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -62,7 +62,14 @@ final class TCPConnection {
         guard fd >= 0, connected == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
 
-    deinit { close(fd) }
+    deinit { close() }
+
+    /// Closes the socket once: a second `close` of the number could close a descriptor that
+    /// another test's thread has opened since (a pipe, a file), as it once did.
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
 
     func send(_ text: String) throws {
         let sent = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }

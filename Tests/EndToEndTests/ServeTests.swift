@@ -115,7 +115,7 @@ import TextGeneration
         try connection.send("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
         var byte: UInt8 = 0
         #expect(recv(connection.fd, &byte, 1, 0) == 1)
-        close(connection.fd)
+        connection.close()
         #expect(try eventually(10) { (try? HTTPClient.get(server.url + "/metrics"))?.body.contains("wf_cancelled_requests_total 1") == true },
                 "\((try? HTTPClient.get(server.url + "/metrics"))?.body ?? "")")
 
@@ -125,7 +125,7 @@ import TextGeneration
         let whole = #"{"prompt": [1, 2, 3], "max_tokens": 1000, "seed": 4}"#
         try waiting.send("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(whole.utf8.count)\r\n\r\n\(whole)")
         #expect(try eventually(10) { (try? HTTPClient.get(server.url + "/metrics"))?.body.contains("wf_running_sequences_count 1") == true })
-        close(waiting.fd)
+        waiting.close()
         #expect(try eventually(5) { (try? HTTPClient.get(server.url + "/metrics"))?.body.contains("wf_cancelled_requests_total 2") == true },
                 "\((try? HTTPClient.get(server.url + "/metrics"))?.body ?? "")")
         #expect(try server.complete(#"{"prompt": [1], "max_tokens": 3}"#).status == 200)

@@ -51,6 +51,7 @@ let package = Package(
                                                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                                                .product(name: "Prometheus", package: "swift-prometheus"),
                                                .product(name: "Mustache", package: "swift-mustache"),
+                                               .product(name: "Crypto", package: "swift-crypto"),
                                                "TextGeneration"]),
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -96,7 +97,7 @@ let package = Package(
         .testTarget(name: "PythonSourceTests", dependencies: ["PythonSource"], exclude: ["Fixtures"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Workflows", "TextGeneration", "TestSupport"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "TestSupport"]),
-        .testTarget(name: "TriggersTests", dependencies: ["Triggers", "GitSource", "TestSupport"]),
+        .testTarget(name: "TriggersTests", dependencies: ["Triggers", "GitSource", "Runner", "Datasets", "TestSupport"]),
         // Routes in process (HummingbirdTesting's router framework: no socket).
         .testTarget(name: "ServerTests", dependencies: ["Server", "Datasets", "Triggers", "TextGeneration", "TestSupport",
                                                         .product(name: "HummingbirdTesting", package: "hummingbird")]),

@@ -8,16 +8,17 @@ import Glibc
 /// It makes listing fast; it holds nothing the records lack, so `verify --repair` can
 /// rebuild it from `records/` and `objects/` alone.
 ///
-/// Schema (user_version 3):
+/// Schema (user_version 5):
 ///
 ///     datasets(name PK, head, versions, files, bytes, updated_ms)
 ///     versions(id PK, dataset, seq, parent, tree, created_ms, message, files, bytes,
 ///              provenance JSON, UNIQUE(dataset, seq))
 ///     tags(dataset, tag, version, record, created_ms, PK(dataset, tag))
 ///     runs(id PK, workflow, repository, commit_id, trigger, status, started_ms, finished_ms,
-///          summary, pid, inputs JSON)                                  (since version 2)
+///          summary, pid, inputs JSON, link, rerun_of)     (since version 2; link 4, rerun_of 5)
 ///     run_jobs(run, job, action, status, started_ms, finished_ms, detail, log, outputs JSON,
-///              image, PK(run, job))                       (since version 2; image since 3)
+///              image, needs JSON, provenance JSON, reused_from, PK(run, job))
+///                                          (since version 2; image 3, needs 4, the last two 5)
 ///
 /// `UNIQUE(dataset, seq)` is what keeps each history a single line when writers race. The
 /// run tables are the one part the records cannot rebuild: they are the log of what ran.
@@ -118,7 +119,7 @@ final class DatasetIndex: Sendable {
                 let queue = try DatabaseQueue(path: path, configuration: configuration)
                 // Read first: a store that is up to date is opened without writing anything.
                 let current = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
-                if current >= 4 { return queue }
+                if current >= 5 { return queue }
                 try queue.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
                         let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -132,7 +133,14 @@ final class DatasetIndex: Sendable {
                             try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN needs TEXT NOT NULL DEFAULT '[]'")
                             try db.execute(sql: "CREATE INDEX IF NOT EXISTS runs_by_link ON runs(link, started_ms)")
                         }
-                        if version < 4 { try db.execute(sql: "PRAGMA user_version = 4") }
+                        // 5: re-runs (the run a run repeats, the run a job's result was reused from,
+                        // the provenance a reused job's outputs are committed with).
+                        if (2...4).contains(version) {
+                            try db.execute(sql: "ALTER TABLE runs ADD COLUMN rerun_of TEXT")
+                            try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}'")
+                            try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN reused_from TEXT")
+                        }
+                        if version < 5 { try db.execute(sql: "PRAGMA user_version = 5") }
                         return .commit
                     }
                 }
@@ -164,13 +172,13 @@ final class DatasetIndex: Sendable {
         CREATE TABLE IF NOT EXISTS runs(
             id TEXT PRIMARY KEY, workflow TEXT NOT NULL, repository TEXT NOT NULL, commit_id TEXT,
             trigger TEXT NOT NULL, status TEXT NOT NULL, started_ms INTEGER NOT NULL, finished_ms INTEGER,
-            summary TEXT, pid INTEGER NOT NULL, inputs TEXT NOT NULL, link TEXT);
+            summary TEXT, pid INTEGER NOT NULL, inputs TEXT NOT NULL, link TEXT, rerun_of TEXT);
         CREATE INDEX IF NOT EXISTS runs_by_start ON runs(started_ms);
         CREATE INDEX IF NOT EXISTS runs_by_link ON runs(link, started_ms);
         CREATE TABLE IF NOT EXISTS run_jobs(
             run TEXT NOT NULL, job TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL,
             started_ms INTEGER, finished_ms INTEGER, detail TEXT, log TEXT, outputs TEXT NOT NULL, image TEXT,
-            needs TEXT NOT NULL DEFAULT '[]', PRIMARY KEY(run, job));
+            needs TEXT NOT NULL DEFAULT '[]', provenance TEXT NOT NULL DEFAULT '{}', reused_from TEXT, PRIMARY KEY(run, job));
         """
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: other processes' writers wait on the

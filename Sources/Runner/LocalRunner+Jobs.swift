@@ -91,6 +91,10 @@ extension LocalRunner {
             jobLog.line("done in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
             log("job \(job.name) succeeded")
             return StepOutcome(result: result, values: values)
+        } catch RunError.cancelled {
+            jobLog.line("cancelled")
+            log("job \(job.name) cancelled")
+            throw RunError.cancelled(job: job.name)
         } catch {
             jobLog.line("failed: \(error)")
             log("job \(job.name) failed")

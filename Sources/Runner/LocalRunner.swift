@@ -65,20 +65,28 @@ public final class LocalRunner {
         defer { executors?.finish() }
         log("\(runID): \(plan.workflow) at \(plan.commit.map { String($0.prefix(12)) } ?? "an uncommitted checkout")")
 
+        let reused = options.reuse?.jobs ?? [:]
         var record = RunRecord(id: runID, workflow: plan.workflow, repository: plan.repository, commit: plan.commit, trigger: plan.trigger,
                                pid: getpid(), inputs: plan.inputs,
-                               jobs: plan.jobs.map { JobRecord(name: $0.name, action: $0.action.rawValue, log: "\(runFolder)/\($0.name)/log.txt", needs: $0.needs) },
-                               link: options.link)
+                               jobs: plan.jobs.map { job in
+                                   if let earlier = reused[job.name] { return Self.reusedRecord(earlier, job: job, from: options.reuse!.run) }
+                                   return JobRecord(name: job.name, action: job.action.rawValue, log: "\(runFolder)/\(job.name)/log.txt", needs: job.needs)
+                               },
+                               link: options.link, rerunOf: options.reuse?.run)
         try store.recordRunStarted(record)
 
         // Every output's place is known before anything runs, so jobs never share mutable state.
+        // A reused job's outputs stay where its run left them.
         var outputPaths = [String: [String: String]]()
         for job in plan.jobs {
-            for name in job.outputs.keys { outputPaths[job.name, default: [:]][name] = "\(runFolder)/\(job.name)/outputs/\(name)" }
+            let folder = reused[job.name].map { "\(home)/runs/\($0.reusedFrom ?? options.reuse!.run)" } ?? runFolder
+            for name in job.outputs.keys { outputPaths[job.name, default: [:]][name] = "\(folder)/\(job.name)/outputs/\(name)" }
         }
         let context = RunContext(plan: plan, checkout: checkout, runFolder: runFolder, outputPaths: outputPaths, secrets: secrets,
                                  options: options, executors: executors)
         let outcomes = JobScheduler(jobs: plan.jobs, limit: options.parallelJobs).run { job in
+            if let earlier = reused[job.name] { return Self.reusedOutcome(earlier, job: job, from: options.reuse!.run) }
+            if options.cancellation?.isCancelled == true { return .failure(RunError.cancelled(job: job.name)) }
             self.recordJob(job.name, in: &record) { $0.status = .running; $0.started = .now() }
             let outcome = Swift.Result<StepOutcome, Error> { try self.execute(job, context: context) }
             self.recordJob(job.name, in: &record) { entry in
@@ -88,12 +96,21 @@ public final class LocalRunner {
                     entry.status = .succeeded
                     entry.outputs = done.values
                     entry.image = done.result.imageDigest.map { "\(job.settings.image ?? "image") \($0)" }
+                    entry.provenance = done.result.provenance
+                case .failure(RunError.cancelled): entry.status = .cancelled; entry.detail = "cancelled"
                 case .failure(let error): entry.status = .failed; entry.detail = "\(error)"
                 }
             }
             return outcome
         }
 
+        if options.cancellation?.isCancelled == true {
+            for job in plan.jobs where outcomes[job.name] == nil {
+                recordJob(job.name, in: &record) { $0.status = .cancelled; $0.detail = "not run: the run was cancelled" }
+            }
+            try? store.recordRunFinished(runID, status: .cancelled, summary: "cancelled; nothing was committed")
+            throw RunError.runCancelled(run: runID)
+        }
         let failures = plan.jobs.compactMap { job -> String? in
             switch outcomes[job.name] {
             case .failure(let error)?: return "\(error)"
@@ -128,6 +145,11 @@ public final class LocalRunner {
                                               provenance: provenance, runOutput: (job.name, name)))
             }
         }
+        // Cancelled before this point: nothing is committed; after it, the cancel is refused.
+        guard options.cancellation?.beginCommit() ?? true else {
+            try? store.recordRunFinished(runID, status: .cancelled, summary: "cancelled; nothing was committed")
+            throw RunError.runCancelled(run: runID)
+        }
         let versions: [VersionInfo]
         do {
             versions = try store.commit(pending, completingRun: runID)
@@ -136,6 +158,27 @@ public final class LocalRunner {
             throw error
         }
         return Result(run: try store.run(runID), versions: versions)
+    }
+
+    /// A reused job as the re-run records it: the earlier run's state, outputs, log and provenance.
+    static func reusedRecord(_ earlier: JobRecord, job: PlannedJob, from run: String) -> JobRecord {
+        var record = earlier
+        record.needs = job.needs
+        record.reusedFrom = earlier.reusedFrom ?? run
+        record.detail = earlier.status == .succeeded ? "reused from \(record.reusedFrom!)" : earlier.detail
+        return record
+    }
+
+    /// A reused job's outcome: its recorded outputs (string values, and the versions its run
+    /// committed, which are then not committed again) and provenance, or its failure.
+    static func reusedOutcome(_ earlier: JobRecord, job: PlannedJob, from run: String) -> Swift.Result<StepOutcome, Error> {
+        guard earlier.status == .succeeded else {
+            return .failure(RunError.failed(job: job.name, detail: "reused from \(earlier.reusedFrom ?? run), where it \(earlier.status.rawValue)"))
+        }
+        let provenance = earlier.provenance
+        return .success(StepOutcome(result: StepResult(settingsDigest: provenance["settings"], modelDigest: provenance["model"],
+                                                       imageDigest: provenance["image"], modelSource: provenance["modelSource"]),
+                                    values: earlier.outputs))
     }
 
     /// `run-MILLISECONDS-RANDOM`: sorts by time, unique across processes.

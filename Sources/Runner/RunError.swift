@@ -7,6 +7,10 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
     case failed(job: String, detail: String)
     /// The run ended with failed or skipped jobs, one line each.
     case runFailed(run: String, failures: [String])
+    /// The job was stopped, or never started, because its run was cancelled.
+    case cancelled(job: String)
+    /// The run was cancelled before it committed anything.
+    case runCancelled(run: String)
 
     public var description: String {
         switch self {
@@ -15,6 +19,8 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
         case .missingInput(let job, let input, let detail): return "job \(job), input \(input): \(detail)"
         case .badInput(let name, let detail): return "workflow input \(name): \(detail)"
         case .failed(let job, let detail): return "job \(job) failed: \(detail)"
+        case .cancelled(let job): return "job \(job) was cancelled"
+        case .runCancelled(let run): return "\(run) was cancelled; nothing was committed"
         case .runFailed(let run, let failures):
             return "\(run) failed; nothing was committed:\n" + failures.map { "  - " + $0 }.joined(separator: "\n")
                 + "\n(`wf runs show \(run)` shows the run; `wf runs logs \(run)` its logs)"

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// How `wf run` runs a workflow.
@@ -43,5 +44,28 @@ public struct RunOptions: Sendable {
     /// bound around each step (see ComputePool).
     public var computeThreads = ProcessInfo.processInfo.activeProcessorCount
 
+    /// Stops the run on request (the daemon's cancel); nil: the run cannot be cancelled.
+    public var cancellation: RunCancellation?
+    /// A re-run: the run it repeats, and the jobs that reuse that run's results.
+    public var reuse: RunReuse?
+
     public init() {}
+}
+
+/// A re-run of an earlier run. The jobs in `jobs` do not run again (GitHub Actions' "re-run
+/// this job" runs the job and what depends on it, and keeps the rest): each takes its state,
+/// outputs and log from `run`, and the jobs that need it read its outputs where that run left
+/// them. A reused job's dataset outputs that `run` did not commit (it failed) are committed by
+/// the re-run, with the provenance the job recorded; those it committed are not committed again.
+public struct RunReuse: Sendable, Equatable {
+    /// The earlier run.
+    public var run: String
+    /// Its records of the jobs that do not run again, each with `reusedFrom` naming the run
+    /// that really ran it (whose folder holds its outputs); empty for a re-run of the whole run.
+    public var jobs: [String: JobRecord]
+
+    public init(run: String, jobs: [String: JobRecord] = [:]) {
+        self.run = run
+        self.jobs = jobs
+    }
 }

@@ -7,7 +7,8 @@ import Triggers
 
 /// The daemon's HTTP side: `POST /hooks/github`, `/hooks/gitea` and `/hooks/gitlab` hand each
 /// delivery to `Daemon.deliver` off the event loop (it may fetch a mirror); `GET /health`; the
-/// read API (`ReadRoutes`, behind the API key when one is set). Bodies over
+/// read API (`ReadRoutes`, behind the API key when one is set); the actions (`ActionRoutes`,
+/// which always need it); the dashboard. Bodies over
 /// `Daemon.webhookBodyLimit` get 413 without being read to the end.
 public struct WebhookServer: Sendable {
     public let daemon: Daemon
@@ -50,20 +51,14 @@ public struct WebhookServer: Sendable {
                 request.headers.first { $0.name.canonicalName == name.lowercased() }?.value
             }
             let event = header(Self.eventHeader(forge)), proof = header(WebhookSignature.header(for: forge)), contentType = header("Content-Type")
-            let answer = await withCheckedContinuation { continuation in
-                Self.deliveries.async {
-                    // A burst of deliveries waits here rather than taking every thread.
-                    Self.slots.wait()
-                    defer { Self.slots.signal() }
-                    continuation.resume(returning: daemon.deliver(forge: forge, event: event, proof: proof, contentType: contentType, body: body))
-                }
-            }
+            let answer = try await OffEventLoop.run { daemon.deliver(forge: forge, event: event, proof: proof, contentType: contentType, body: body) }
             return Self.json(answer.status, answer.body)
         }
         router.get("/health") { _, _ -> String in "ok\n" }
         generation?.add(to: router, mounted: true)
         ReadRoutes(store: daemon.triggers.store, triggers: daemon.triggers).add(to: router, apiKey: apiKey)
-        try DashboardRoutes(store: daemon.triggers.store, triggers: daemon.triggers,
+        ActionRoutes(daemon: daemon).add(to: router, apiKey: apiKey)
+        try DashboardRoutes(store: daemon.triggers.store, triggers: daemon.triggers, actions: daemon,
                             playground: generation.map { ($0.engine.modelID, $0.engine.options.slots) }).add(to: router, apiKey: apiKey)
         // `/` is gpt-2-cloud-run's when a model is served; otherwise it leads to the dashboard.
         if generation == nil { router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/ui"]) } }
@@ -74,10 +69,6 @@ public struct WebhookServer: Sendable {
                            configuration: limits.applicationConfiguration(host: host, port: port, serverName: "wf", logger: logger),
                            onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
-
-    /// Deliveries are handled off the event loop (they may fetch), at most four at once.
-    static let deliveries = DispatchQueue(label: "wf.webhook-deliveries", attributes: .concurrent)
-    static let slots = DispatchSemaphore(value: 4)
 
     static func eventHeader(_ forge: WebhookEvent.Forge) -> String {
         switch forge {

@@ -30,6 +30,8 @@ public final class Daemon: @unchecked Sendable {
     private var pollingStopped = false
     private var workingStopped = false
     private var nextPoll = [String: Date]()
+    /// The run the worker is on, for `cancel(run:)`.
+    private var current: (item: Int64, run: String, cancellation: RunCancellation)?
 
     public init(home: String, defaultModel: String?, log: @escaping @Sendable (String) -> Void) throws {
         self.home = home
@@ -49,6 +51,12 @@ public final class Daemon: @unchecked Sendable {
         state.withLock { workingStopped = true }
         wake.signal()
     }
+
+    /// The run the worker is on: its queue item, run id and cancellation.
+    func currentRun() -> (item: Int64, run: String, cancellation: RunCancellation)? { state.withLock { current } }
+
+    /// Wakes the worker for an item queued in this process.
+    func wakeWorker() { wake.signal() }
 
     private var isPollingStopped: Bool { state.withLock { pollingStopped } }
     private var isWorkingStopped: Bool { state.withLock { workingStopped } }
@@ -165,6 +173,9 @@ public final class Daemon: @unchecked Sendable {
         let runID = LocalRunner.newRunID()
         let checkout = "\(home)/daemon/checkouts/\(item.id)"
         defer { try? FileManager.default.removeItem(atPath: checkout) }
+        let cancellation = RunCancellation()
+        state.withLock { current = (item.id, runID, cancellation) }
+        defer { state.withLock { current = nil } }
         do {
             try triggers.setRun(item.id, runID: runID)
             let state = try triggers.link(item.link)
@@ -179,11 +190,19 @@ public final class Daemon: @unchecked Sendable {
             options.source = (repository: state.link.url, commit: item.commit)
             options.runID = runID
             options.confined = true
+            options.cancellation = cancellation
+            if let earlier = item.rerunOf {
+                options.reuse = try item.rerunJob.map { try reuse(of: triggers.store.run(earlier), rerunning: $0) } ?? RunReuse(run: earlier)
+                options.trigger = "re-run of \(earlier)" + (item.rerunJob.map { " (job \($0))" } ?? "")
+            }
             let runner = try LocalRunner(home: home, defaultModel: defaultModel) { [log] in log("  " + $0) }
             let result = try runner.run(workflowFile: "\(checkout)/\(item.workflow)", checkout: checkout, options: options)
             try triggers.finish(item.id, status: .succeeded, runID: runID,
                                 detail: result.versions.map(\.reference).joined(separator: " "))
             log("\(item.link): \(runID) succeeded" + result.versions.map { " → \($0.reference)" }.joined())
+        } catch RunError.runCancelled {
+            try? triggers.finish(item.id, status: .cancelled, runID: runID, detail: "cancelled; nothing was committed")
+            log("\(item.link): \(runID) cancelled; nothing was committed")
         } catch {
             recordFailureBeforeRun(item, runID: runID, error: error)
             // A transient error (no descriptors, no space, the network) fails this attempt, not

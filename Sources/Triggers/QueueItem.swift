@@ -1,17 +1,22 @@
 import Datasets
 
-/// One (link, commit, workflow) to run. The triple is unique in the queue, which is what
-/// makes each of them run once however many times a push is reported.
+/// One (link, commit, workflow) to run. The triple is unique among the queue's pushes, which
+/// is what makes each of them run once however many times a push is reported; a re-run asked
+/// for through the API (`rerunOf`) repeats a triple on purpose.
 public struct QueueItem: Sendable, Codable, Equatable {
     public enum Status: String, Sendable, Codable {
         case queued, running, succeeded, failed
         /// Cut off twice by daemon crashes: not tried again.
         case interrupted
+        /// Cancelled through the API, waiting or running; nothing was committed.
+        case cancelled
     }
 
     /// Who reported the commit first.
     public enum Source: String, Sendable, Codable {
         case poll, webhook, trigger
+        /// A re-run of an earlier run (or of one of its jobs and what depends on it).
+        case rerun
     }
 
     public var id: Int64
@@ -28,6 +33,10 @@ public struct QueueItem: Sendable, Codable, Equatable {
     public var finished: Timestamp?
     public var runID: String?
     public var detail: String?
+    /// The run this item repeats.
+    public var rerunOf: String?
+    /// With `rerunOf`: the job that runs again, with the jobs that depend on it; nil runs them all.
+    public var rerunJob: String?
 }
 
 /// A link with what the daemon last saw of it.

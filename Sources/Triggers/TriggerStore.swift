@@ -9,8 +9,8 @@ import GRDB
 ///     links(name PK, definition JSON, last_fetch_ms, last_error, failures)
 ///     link_refs(link, ref, commit_id, PK(link, ref))
 ///     queue(id PK, link, commit_id, ref, workflow, source, status, attempts, enqueued_ms,
-///           started_ms, finished_ms, run_id, detail, not_before_ms, cutoffs,
-///           UNIQUE(link, commit_id, workflow))
+///           started_ms, finished_ms, run_id, detail, not_before_ms, cutoffs, rerun_of, rerun_job)
+///     UNIQUE INDEX queue_once ON queue(link, commit_id, workflow) WHERE rerun_of IS NULL
 ///
 /// `attempts` counts claims; `cutoffs` the daemon deaths that cut the item off (twice and it
 /// is left `interrupted`); `not_before_ms` holds back an item retried after a transient error.
@@ -20,12 +20,16 @@ public struct TriggerStore: Sendable {
     public enum Failure: Error, CustomStringConvertible, Equatable {
         case duplicateLink(String)
         case unknownLink(String, known: [String])
+        case unknownItem(Int64)
+        case unknownJob(run: String, job: String, jobs: [String])
 
         public var description: String {
             switch self {
             case .duplicateLink(let name): return "a link named \(name) exists; choose another --name, or remove it with `wf links rm \(name)`"
             case .unknownLink(let name, let known):
                 return "no link named \(name)" + (known.isEmpty ? "; add one with `wf link URL`" : "; links: \(known.joined(separator: ", "))")
+            case .unknownItem(let id): return "no queue item \(id); GET /api/queue (or wf status) lists them"
+            case .unknownJob(let run, let job, let jobs): return "\(run) has no job \(job); its jobs: \(jobs.joined(separator: ", "))"
             }
         }
     }
@@ -34,10 +38,21 @@ public struct TriggerStore: Sendable {
         store = try DatasetStore(home: home)
         try store.writeIndex { db in
             try db.execute(sql: Self.schema)
+            try db.execute(sql: Self.queueTable)
             // Queues made before transient retries gain their two columns.
             let columns = Set(try Row.fetchAll(db, sql: "PRAGMA table_info(queue)").map { $0["name"] as String })
             if !columns.contains("not_before_ms") { try db.execute(sql: "ALTER TABLE queue ADD COLUMN not_before_ms INTEGER") }
             if !columns.contains("cutoffs") { try db.execute(sql: "ALTER TABLE queue ADD COLUMN cutoffs INTEGER NOT NULL DEFAULT 0") }
+            // Re-runs repeat a triple on purpose: queues made before them held the triple unique in
+            // the table itself, which SQLite cannot drop, so the table is rebuilt (ids kept).
+            if !columns.contains("rerun_of") {
+                let kept = "id, link, commit_id, ref, workflow, source, status, attempts, enqueued_ms, started_ms, finished_ms, run_id, detail, not_before_ms, cutoffs"
+                try db.execute(sql: Self.queueTable.replacingOccurrences(of: "queue(", with: "queue_rebuilt("))
+                try db.execute(sql: "INSERT INTO queue_rebuilt(\(kept)) SELECT \(kept) FROM queue")
+                try db.execute(sql: "DROP TABLE queue")
+                try db.execute(sql: "ALTER TABLE queue_rebuilt RENAME TO queue")
+            }
+            try db.execute(sql: Self.queueIndexes)
         }
     }
 
@@ -47,13 +62,21 @@ public struct TriggerStore: Sendable {
             failures INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS link_refs(
             link TEXT NOT NULL, ref TEXT NOT NULL, commit_id TEXT NOT NULL, PRIMARY KEY(link, ref));
+        """
+
+    /// The queue: each push's (link, commit, workflow) once (`queue_once`), re-runs beside them.
+    static let queueTable = """
         CREATE TABLE IF NOT EXISTS queue(
             id INTEGER PRIMARY KEY AUTOINCREMENT, link TEXT NOT NULL, commit_id TEXT NOT NULL, ref TEXT NOT NULL,
             workflow TEXT NOT NULL, source TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
             enqueued_ms INTEGER NOT NULL, started_ms INTEGER, finished_ms INTEGER, run_id TEXT, detail TEXT,
-            not_before_ms INTEGER, cutoffs INTEGER NOT NULL DEFAULT 0,
-            UNIQUE(link, commit_id, workflow));
+            not_before_ms INTEGER, cutoffs INTEGER NOT NULL DEFAULT 0, rerun_of TEXT, rerun_job TEXT)
+        """
+    static let queueIndexes = """
+        CREATE UNIQUE INDEX IF NOT EXISTS queue_once ON queue(link, commit_id, workflow) WHERE rerun_of IS NULL;
         CREATE INDEX IF NOT EXISTS queue_by_status ON queue(status, id);
+        CREATE INDEX IF NOT EXISTS queue_by_run ON queue(run_id);
+        CREATE INDEX IF NOT EXISTS queue_by_rerun ON queue(rerun_of);
         """
 
     // MARK: links
@@ -153,7 +176,7 @@ public struct TriggerStore: Sendable {
                 arguments: [link, commit, ref, workflow, source.rawValue, status.rawValue, Timestamp.now().milliseconds, detail,
                             status == .queued ? nil : Timestamp.now().milliseconds])
             let isNew = db.changesCount > 0
-            let row = try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE link = ? AND commit_id = ? AND workflow = ?",
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE link = ? AND commit_id = ? AND workflow = ? AND rerun_of IS NULL",
                                        arguments: [link, commit, workflow])!
             return (Self.item(row), isNew)
         }
@@ -169,6 +192,47 @@ public struct TriggerStore: Sendable {
                     finished_ms = NULL
                 WHERE id = ? AND status IN ('interrupted', 'failed')
                 """, arguments: [detail, id])
+            guard db.changesCount > 0 else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE id = ?", arguments: [id]).map(Self.item)
+        }
+    }
+
+    /// Queues a re-run of `run` (all of it, or `job` and what depends on it) at its commit, on
+    /// the ref its first item had. Refused while an earlier re-run of it waits or runs, so a
+    /// button pressed twice queues it once.
+    public func enqueueRerun(of run: String, job: String?, link: String, commit: String, workflow: String) throws -> QueueItem {
+        try store.writeIndex { db in
+            if let pending = try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE rerun_of = ? AND status IN ('queued', 'running') LIMIT 1",
+                                              arguments: [run]).map(Self.item) {
+                throw Daemon.Refusal("\(run) is already queued again as item \(pending.id) (\(pending.status.rawValue)); cancel that first to change what re-runs")
+            }
+            let ref = try String.fetchOne(db, sql: "SELECT ref FROM queue WHERE run_id = ? LIMIT 1", arguments: [run]) ?? "refs/heads/main"
+            try db.execute(sql: """
+                INSERT INTO queue(link, commit_id, ref, workflow, source, status, enqueued_ms, detail, rerun_of, rerun_job)
+                VALUES (?, ?, ?, ?, 'rerun', 'queued', ?, ?, ?, ?)
+                """, arguments: [link, commit, ref, workflow, Timestamp.now().milliseconds,
+                                 "re-run of \(run)" + (job.map { " (job \($0) and what needs it)" } ?? ""), run, job])
+            return Self.item(try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE id = ?", arguments: [db.lastInsertedRowID])!)
+        }
+    }
+
+    /// Queue item `id`, or nil.
+    public func item(_ id: Int64) throws -> QueueItem? {
+        try store.readIndex { db in try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE id = ?", arguments: [id]).map(Self.item) } ?? nil
+    }
+
+    /// The newest queue item whose run is `run`, or nil (a run `wf run` started has none).
+    public func item(forRun run: String) throws -> QueueItem? {
+        try store.readIndex { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE run_id = ? ORDER BY id DESC LIMIT 1", arguments: [run]).map(Self.item)
+        } ?? nil
+    }
+
+    /// Marks a waiting item cancelled; nil when it is not waiting (it started or ended meanwhile).
+    public func cancelQueued(_ id: Int64) throws -> QueueItem? {
+        try store.writeIndex { db in
+            try db.execute(sql: "UPDATE queue SET status = 'cancelled', detail = 'cancelled before it ran', finished_ms = ? WHERE id = ? AND status = 'queued'",
+                           arguments: [Timestamp.now().milliseconds, id])
             guard db.changesCount > 0 else { return nil }
             return try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE id = ?", arguments: [id]).map(Self.item)
         }
@@ -261,6 +325,7 @@ public struct TriggerStore: Sendable {
                          source: QueueItem.Source(rawValue: row["source"]) ?? .trigger,
                          status: QueueItem.Status(rawValue: row["status"]) ?? .failed, attempts: row["attempts"],
                          enqueued: Timestamp(milliseconds: row["enqueued_ms"]), started: started.map(Timestamp.init(milliseconds:)),
-                         finished: finished.map(Timestamp.init(milliseconds:)), runID: row["run_id"], detail: row["detail"])
+                         finished: finished.map(Timestamp.init(milliseconds:)), runID: row["run_id"], detail: row["detail"],
+                         rerunOf: row["rerun_of"], rerunJob: row["rerun_job"])
     }
 }

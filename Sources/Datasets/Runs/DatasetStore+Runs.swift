@@ -12,11 +12,12 @@ extension DatasetStore {
         try writableIndex().write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO runs(id, workflow, repository, commit_id, trigger, status, started_ms, finished_ms, summary, pid, inputs, link)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO runs(id, workflow, repository, commit_id, trigger, status, started_ms, finished_ms, summary, pid, inputs, link,
+                        rerun_of)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [run.id, run.workflow, run.repository, run.commit, run.trigger, run.status.rawValue, run.started.milliseconds,
-                            run.finished?.milliseconds, run.summary, Int(run.pid), Self.json(run.inputs), run.link])
+                            run.finished?.milliseconds, run.summary, Int(run.pid), Self.json(run.inputs), run.link, run.rerunOf])
             for job in run.jobs { try Self.upsert(job, run: run.id, in: db) }
         }
     }
@@ -112,15 +113,17 @@ extension DatasetStore {
     private static func upsert(_ job: JobRecord, run: String, in db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO run_jobs(run, job, action, status, started_ms, finished_ms, detail, log, outputs, image, needs)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO run_jobs(run, job, action, status, started_ms, finished_ms, detail, log, outputs, image, needs, provenance,
+                    reused_from)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(run, job) DO UPDATE SET status = excluded.status, started_ms = excluded.started_ms,
                     finished_ms = excluded.finished_ms, detail = excluded.detail, log = excluded.log, outputs = excluded.outputs,
-                    image = excluded.image
+                    image = excluded.image, provenance = excluded.provenance, reused_from = excluded.reused_from
                 """,
             arguments: [run, job.name, job.action, job.status.rawValue, job.started?.milliseconds, job.finished?.milliseconds,
                         job.detail, job.log, json(job.outputs), job.image,
-                        String(decoding: CanonicalJSON.array(job.needs.map(CanonicalJSON.string)).bytes, as: UTF8.self)])
+                        String(decoding: CanonicalJSON.array(job.needs.map(CanonicalJSON.string)).bytes, as: UTF8.self),
+                        json(job.provenance), job.reusedFrom])
     }
 
     /// Reads a run's rows without trusting them: an index is a file, and a damaged or edited
@@ -128,22 +131,28 @@ extension DatasetStore {
     /// subscripts stop the process on such values, so each column is read as a `DatabaseValue`
     /// and converted here.
     private static func run(from row: Row, in db: Database) throws -> RunRecord {
-        func text(_ row: Row, _ column: String) -> String? { String.fromDatabaseValue(row[column] as DatabaseValue) }
-        func integer(_ row: Row, _ column: String) -> Int64? { Int64.fromDatabaseValue(row[column] as DatabaseValue) }
+        // A store opened read-only is not upgraded: columns newer than its schema read as absent.
+        func text(_ row: Row, _ column: String) -> String? {
+            row.hasColumn(column) ? String.fromDatabaseValue(row[column] as DatabaseValue) : nil
+        }
+        func integer(_ row: Row, _ column: String) -> Int64? {
+            row.hasColumn(column) ? Int64.fromDatabaseValue(row[column] as DatabaseValue) : nil
+        }
         let id = text(row, "id") ?? ""
         var run = RunRecord(id: id, workflow: text(row, "workflow") ?? "", repository: text(row, "repository") ?? "", commit: text(row, "commit_id"),
                             trigger: text(row, "trigger") ?? "", status: text(row, "status").flatMap(RunRecord.Status.init(rawValue:)) ?? .failed,
                             started: Timestamp(milliseconds: integer(row, "started_ms") ?? 0),
                             finished: integer(row, "finished_ms").map(Timestamp.init(milliseconds:)), summary: text(row, "summary"),
                             pid: integer(row, "pid").flatMap { Int32(exactly: $0) } ?? 0, inputs: strings(text(row, "inputs") ?? "{}"),
-                            link: text(row, "link"))
+                            link: text(row, "link"), rerunOf: text(row, "rerun_of"))
         run.jobs = try Row.fetchAll(db, sql: "SELECT * FROM run_jobs WHERE run = ? ORDER BY COALESCE(started_ms, 9223372036854775807), job",
                                     arguments: [id]).map { row in
             JobRecord(name: text(row, "job") ?? "", action: text(row, "action") ?? "",
                       status: text(row, "status").flatMap(JobRecord.Status.init(rawValue:)) ?? .failed,
                       started: integer(row, "started_ms").map(Timestamp.init(milliseconds:)), finished: integer(row, "finished_ms").map(Timestamp.init(milliseconds:)),
                       detail: text(row, "detail"), log: text(row, "log"), outputs: strings(text(row, "outputs") ?? "{}"), image: text(row, "image"),
-                      needs: (CanonicalJSON.parse(Array((text(row, "needs") ?? "[]").utf8))?.arrayValue ?? []).compactMap(\.stringValue))
+                      needs: (CanonicalJSON.parse(Array((text(row, "needs") ?? "[]").utf8))?.arrayValue ?? []).compactMap(\.stringValue),
+                      provenance: strings(text(row, "provenance") ?? "{}"), reusedFrom: text(row, "reused_from"))
         }
         // A run still marked running whose process is gone was cut off (SIGKILL, a crash, a reboot).
         if run.status == .running && !processExists(run.pid) {

@@ -4,6 +4,8 @@ public struct RunRecord: Sendable, Equatable, Codable {
         case running, succeeded, failed
         /// Recorded as running, but its process is gone (killed, or the machine stopped).
         case interrupted
+        /// Stopped on request (the API's cancel) before it committed anything.
+        case cancelled
     }
 
     public var id: String
@@ -26,11 +28,14 @@ public struct RunRecord: Sendable, Equatable, Codable {
     public var jobs: [JobRecord]
     /// The linked repository that started it (the daemon's runs); nil for `wf run`.
     public var link: String?
+    /// The run this one repeats (a re-run of the whole run or of one job and its dependents).
+    public var rerunOf: String?
 
     public init(id: String, workflow: String, repository: String, commit: String?, trigger: String, status: Status = .running,
                 started: Timestamp = .now(), finished: Timestamp? = nil, summary: String? = nil, pid: Int32, inputs: [String: String] = [:],
-                jobs: [JobRecord] = [], link: String? = nil) {
+                jobs: [JobRecord] = [], link: String? = nil, rerunOf: String? = nil) {
         self.link = link
+        self.rerunOf = rerunOf
         self.id = id
         self.workflow = workflow
         self.repository = repository
@@ -53,6 +58,8 @@ public struct JobRecord: Sendable, Equatable, Codable {
         /// Not run because a job it needs failed.
         case skipped
         case interrupted
+        /// Stopped, or never started, because its run was cancelled.
+        case cancelled
     }
 
     public var name: String
@@ -70,10 +77,19 @@ public struct JobRecord: Sendable, Equatable, Codable {
     public var image: String?
     /// The jobs it needs (its edges in the run's graph).
     public var needs: [String]
+    /// What its dataset outputs' provenance takes from the step: `settings`, `model`,
+    /// `modelSource`, `image` (see `Provenance`), kept so a re-run that reuses this job can
+    /// commit its outputs as this run would have.
+    public var provenance: [String: String]
+    /// A re-run's job that did not run again: the run whose result (outputs, log) it reuses.
+    public var reusedFrom: String?
 
     public init(name: String, action: String, status: Status = .waiting, started: Timestamp? = nil, finished: Timestamp? = nil,
-                detail: String? = nil, log: String? = nil, outputs: [String: String] = [:], image: String? = nil, needs: [String] = []) {
+                detail: String? = nil, log: String? = nil, outputs: [String: String] = [:], image: String? = nil, needs: [String] = [],
+                provenance: [String: String] = [:], reusedFrom: String? = nil) {
         self.needs = needs
+        self.provenance = provenance
+        self.reusedFrom = reusedFrom
         self.image = image
         self.name = name
         self.action = action

@@ -64,11 +64,12 @@ struct ContainerExecutor: StepExecutor {
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(request.environment) { $1 }
         let runtime = self.runtime
-        let result = try LoggedProcess.run(process, log: log, timeout: request.timeout) {
+        let result = try LoggedProcess.run(process, log: log, timeout: request.timeout, cancellation: request.cancellation) {
             _ = try? runtime.call(["rm", "--force", "--time", "0", name])
         }
         // `--rm` removes the container when it ends; make sure when something else ended it.
         if result.status != 0 { _ = try? runtime.call(["rm", "--force", "--time", "0", name]) }
+        if result.cancelled { throw RunError.cancelled(job: request.job) }
         if result.timedOut {
             throw RunError.failed(job: request.job, detail: "killed after \(Int(request.timeout)) s (the step timeout), and its container removed; see \(log.path)")
         }

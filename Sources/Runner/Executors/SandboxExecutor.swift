@@ -63,13 +63,14 @@ struct SandboxExecutor: StepExecutor {
             process.environment = environment
         }
         let sandboxed = self.sandboxed
-        let result = try LoggedProcess.run(process, log: log, timeout: request.timeout) {
+        let result = try LoggedProcess.run(process, log: log, timeout: request.timeout, cancellation: request.cancellation) {
             guard process.isRunning else { return }
             // bwrap's --unshare-pid takes the sandbox's processes with it. Unsandboxed, the step
             // leads its own process group (Foundation starts children so), and the group goes.
             if !sandboxed { kill(-process.processIdentifier, SIGKILL) }
             kill(process.processIdentifier, SIGKILL)
         }
+        if result.cancelled { throw RunError.cancelled(job: request.job) }
         if result.timedOut {
             throw RunError.failed(job: request.job, detail: "killed after \(Int(request.timeout)) s (the step timeout); see \(log.path)")
         }

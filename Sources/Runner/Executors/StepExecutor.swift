@@ -43,6 +43,8 @@ struct ExecutionRequest: Sendable {
     var workspace: String
     /// `resources: limits:` of the job (or `defaults`); what is not set takes `ResourceLimits.executorDefaults`.
     var limits = ResourceLimits()
+    /// Kills the process when the run is cancelled, as the timeout does.
+    var cancellation: RunCancellation?
 
     /// The command as given: entry point then arguments.
     var command: [String] { (entrypoint ?? []) + (arguments ?? []) }
@@ -78,21 +80,35 @@ public enum PullPolicy: String, Sendable, CaseIterable, Codable {
     case missing, always, never
 }
 
-/// A child process whose output goes to a job log, killed when the timeout passes.
+/// A child process whose output goes to a job log, killed when the timeout passes or the run
+/// is cancelled.
 enum LoggedProcess {
+    struct Outcome {
+        var status: Int32
+        var timedOut: Bool
+        var cancelled: Bool
+    }
+
     /// Runs `process` (its pipes are set here), streams its output into `log`, and waits.
-    /// On timeout `onTimeout` runs (it must make the process end), and the result says so.
-    static func run(_ process: Process, log: JobLog, timeout: TimeInterval, onTimeout: @escaping @Sendable () -> Void) throws -> (status: Int32, timedOut: Bool) {
+    /// On timeout or cancellation `stop` runs (it must make the process end), and the
+    /// outcome says which.
+    static func run(_ process: Process, log: JobLog, timeout: TimeInterval, cancellation: RunCancellation? = nil,
+                    stop: @escaping @Sendable () -> Void) throws -> Outcome {
         let (pipe, exited) = try process.startWithOutput()
-        let timedOut = TimeoutFlag()
+        let timedOut = Flag(), cancelled = Flag()
         let timer = DispatchSource.makeTimerSource()
         timer.schedule(deadline: .now() + timeout)
         timer.setEventHandler {
             timedOut.set()
-            onTimeout()
+            stop()
         }
         timer.resume()
         defer { timer.cancel() }
+        let removeHandler = cancellation?.onCancel {
+            cancelled.set()
+            stop()
+        }
+        defer { removeHandler?() }
         while true {
             let chunk = pipe.fileHandleForReading.availableData
             if chunk.isEmpty { break }
@@ -101,10 +117,10 @@ enum LoggedProcess {
         log.finish()
         exited.wait()
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return (status, timedOut.value)
+        return Outcome(status: status, timedOut: timedOut.value, cancelled: cancelled.value)
     }
 
-    final class TimeoutFlag: @unchecked Sendable {
+    final class Flag: @unchecked Sendable {
         private let lock = NSLock()
         private var flag = false
         func set() { lock.withLock { flag = true } }

@@ -80,7 +80,7 @@ struct StepContext {
     func executionRequest(image: String?, entrypoint: [String]?, arguments: [String]?) -> ExecutionRequest {
         ExecutionRequest(run: runID, job: job.name, image: image, entrypoint: entrypoint, arguments: arguments, inputs: inputs, outputs: outputs,
                          environment: environment, network: options.network, timeout: options.stepTimeout, gpus: job.instanceType.map(InstanceType.isGPU) ?? false,
-                         workspace: workspace, limits: job.limits ?? ResourceLimits())
+                         workspace: workspace, limits: job.limits ?? ResourceLimits(), cancellation: options.cancellation)
     }
 }
 
@@ -94,6 +94,16 @@ struct StepResult {
     var imageDigest: String?
     /// Where a model named by a hub id came from, for provenance (`gpt2 = PATH (--model)`).
     var modelSource: String?
+
+    /// What the job record keeps of it for provenance (`JobRecord.provenance`).
+    var provenance: [String: String] {
+        var values = [String: String]()
+        values["settings"] = settingsDigest
+        values["model"] = modelDigest
+        values["modelSource"] = modelSource
+        values["image"] = imageDigest
+        return values
+    }
 }
 
 extension OutputTarget {

@@ -36,7 +36,10 @@ struct TrainStep: Step {
         let log = context.log
         let summary: TrainingRun.Summary
         do {
+            let cancellation = context.options.cancellation, name = job.name
             summary = try TrainingRun(settings: settings, output: scratch) { event in
+                // Each event is a step's end at the latest: a cancelled run stops there.
+                try cancellation?.check(job: name)
                 switch event {
                 case .preparing(let message): log.line(message)
                 case .progress(let step, let total, let loss, let rate, let left):

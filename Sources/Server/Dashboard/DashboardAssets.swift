@@ -49,7 +49,7 @@ struct DashboardAssets: FileProvider {
         td.wrap { white-space: normal; overflow-wrap: anywhere; }
         pre { background: var(--bg); border: 1px solid var(--line); padding: .6rem; overflow-x: auto; max-height: 32rem; white-space: pre-wrap; overflow-wrap: anywhere; }
         code, pre { font: 13px/1.4 ui-monospace, monospace; }
-        .status { font-weight: 600; } .succeeded { color: var(--ok); } .failed, .interrupted { color: var(--bad); }
+        .status { font-weight: 600; } .succeeded { color: var(--ok); } .failed, .interrupted { color: var(--bad); } .cancelled { color: #9a6700; }
         .running, .queued { color: var(--run); } .waiting, .skipped { color: var(--wait); }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dt { color: #57606a; } dd { margin: 0; overflow-wrap: anywhere; }
         .graph { overflow-x: auto; border: 1px solid var(--line); background: #fff; }
@@ -65,6 +65,9 @@ struct DashboardAssets: FileProvider {
         form.settings label { display: flex; flex-direction: column; font-size: .9rem; color: #57606a; }
         textarea { width: 100%; min-height: 6rem; font: inherit; }
         .muted { color: #57606a; }
+        form.inline { display: inline-flex; gap: .4rem; flex-wrap: wrap; margin: .2rem .4rem .2rem 0; }
+        form.inline input { min-width: 16rem; font: inherit; padding: .2rem .4rem; }
+        button { font: inherit; padding: .2rem .7rem; border: 1px solid var(--line); border-radius: 6px; background: #f6f8fa; cursor: pointer; }
         @media (max-width: 640px) { .diff { grid-template-columns: 1fr; } .diff .hunk { grid-column: 1; } main { padding: .6rem; } }
         """
 

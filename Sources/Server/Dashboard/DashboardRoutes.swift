@@ -16,6 +16,10 @@ import Triggers
 ///   place; provenance linked to its run), `/ui/datasets/{name}/diff?from=&to=` (side by side);
 /// - `/ui/playground` when a model is served: `/v1/completions` streamed into the page.
 ///
+/// With an API key, a browser gives it once at `/ui/login` and holds a session cookie
+/// (`Session`); the buttons (trigger a link, re-run a run or a job, cancel) are plain form
+/// posts that need it, calling the same `Daemon` actions as `ActionRoutes`.
+///
 /// Pages work without JavaScript but for the live log and the playground; stylesheet and
 /// script come from `DashboardAssets` through Hummingbird's `FileMiddleware`.
 public struct DashboardRoutes: Sendable {
@@ -24,6 +28,8 @@ public struct DashboardRoutes: Sendable {
     public let triggers: TriggerStore?
     /// The served model's id and slots, for the playground; nil: no playground.
     public let playground: (model: String, slots: Int)?
+    /// The daemon whose runs the buttons re-run and cancel; nil (`wf serve`): no buttons.
+    public let actions: Daemon?
     let library: MustacheLibrary
 
     /// Text files up to this size are shown in place on a version's page, until this much
@@ -32,9 +38,10 @@ public struct DashboardRoutes: Sendable {
     /// A run page shows each job's log up to its last this many bytes (the API has it whole).
     static let shownLogBytes = 256 << 10
 
-    public init(store: DatasetStore?, triggers: TriggerStore?, playground: (model: String, slots: Int)?) throws {
+    public init(store: DatasetStore?, triggers: TriggerStore?, actions: Daemon? = nil, playground: (model: String, slots: Int)?) throws {
         home = store
         self.triggers = triggers
+        self.actions = actions
         self.playground = playground
         library = try DashboardTemplates.library()
     }
@@ -45,7 +52,9 @@ public struct DashboardRoutes: Sendable {
     public func add(to root: Router<ServerContext>, apiKey: String?) {
         root.add(middleware: FileMiddleware<ServerContext, DashboardAssets>(fileProvider: DashboardAssets(), urlBasePath: "/ui/static",
                                                                             cacheControl: .init([(MediaType(type: .any), [.noCache])])))
-        let router = root.group().add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: nil))
+        if let apiKey { addLogin(to: root, apiKey: apiKey) }
+        let router = root.group().add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: nil, login: true))
+        let buttons = Buttons(enabled: actions != nil && apiKey != nil, hint: actions != nil && apiKey == nil)
         if let playground {
             router.get("/ui/playground") { _, _ in
                 try page("playground") { ["model": playground.model, "slots": playground.slots, "prompt": "Once upon a time", "playground": true] }
@@ -55,8 +64,9 @@ public struct DashboardRoutes: Sendable {
             router.get("/ui") { _, _ in Response(status: .seeOther, headers: [.location: "/ui/playground"]) }
             return
         }
-        router.get("/ui") { request, _ in try page("home") { try homePage(request.uri.queryParameters) } }
-        router.get("/ui/runs/:run") { _, context in try page("run") { try run(try context.parameters.require("run")) } }
+        router.get("/ui") { request, _ in try page("home") { try homePage(request.uri.queryParameters, buttons: buttons) } }
+        router.get("/ui/runs/:run") { _, context in try page("run") { try run(try context.parameters.require("run"), buttons: buttons) } }
+        if let actions { addActions(to: router, daemon: actions, enabled: apiKey != nil) }
         router.get("/ui/datasets") { _, _ in try page("datasets") { try datasets() } }
         router.get("/ui/datasets/:name") { request, context in
             try page("dataset") { try dataset(try context.parameters.require("name"), request.uri.queryParameters) }
@@ -74,7 +84,91 @@ public struct DashboardRoutes: Sendable {
 
     // MARK: pages
 
-    func homePage(_ query: Parameters) throws -> [String: Any] {
+    /// Whether pages show the action buttons, or say how to enable them.
+    struct Buttons: Sendable {
+        var enabled: Bool
+        var hint: Bool
+        var context: [String: Any] { ["actions": enabled, "actionsHint": hint] }
+    }
+
+    /// `GET /ui/login` asks for the API key; `POST /ui/login` checks it and sets the session
+    /// cookie (see `Session`), then goes back to the page that asked (only a `/ui` page).
+    func addLogin(to root: Router<ServerContext>, apiKey: String) {
+        root.get("/ui/login") { request, _ in
+            try page("login") { ["next": Self.localPage(request.uri.queryParameters.get("next")), "wrong": false] }
+        }
+        root.post("/ui/login") { request, context in
+            let form = try await Self.form(request, context: context)
+            let next = Self.localPage(form["next"])
+            guard Gate<ServerContext>.constantTimeEqual(Array((form["key"] ?? "").utf8), Array(apiKey.utf8)) else {
+                var response = try page("login") { ["next": next, "wrong": true] }
+                response.status = .unauthorized
+                return response
+            }
+            var response = Response(status: .seeOther, headers: [.location: next])
+            response.setCookie(Session.cookie(apiKey: apiKey))
+            return response
+        }
+    }
+
+    /// The buttons' form posts: the same `Daemon` calls as `ActionRoutes`, answered with a
+    /// redirect to the page that shows the result, or a page saying why not.
+    func addActions(to router: RouterGroup<ServerContext>, daemon: Daemon, enabled: Bool) {
+        func act(_ path: String, _ body: @escaping @Sendable (Request, [String: String], ServerContext) throws -> String) {
+            router.post(RouterPath(path)) { request, context in
+                guard enabled else {
+                    return failurePage(APIError(status: 403, message: "actions need an API key: start wf daemon with --api-key-env NAME",
+                                                type: "permission_error", param: nil, code: "actions_disabled"))
+                }
+                let form = try await Self.form(request, context: context)
+                do {
+                    let next = try await OffEventLoop.run { try body(request, form, context) }
+                    return Response(status: .seeOther, headers: [.location: next])
+                } catch {
+                    return failurePage(ReadRoutes.failure(error))
+                }
+            }
+        }
+        act("/ui/links/:name/trigger") { _, form, context in
+            let name = try context.parameters.require("name")
+            let commit = form["commit"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
+            _ = try daemon.trigger(name, commit: commit)
+            return "/ui?link=\(Self.escape(name))"
+        }
+        act("/ui/runs/:run/rerun") { _, _, context in
+            let item = try daemon.rerun(try context.parameters.require("run"))
+            return "/ui?link=\(Self.escape(item.link))"
+        }
+        act("/ui/runs/:run/jobs/:job/rerun") { _, _, context in
+            let item = try daemon.rerun(try context.parameters.require("run"), job: try context.parameters.require("job"))
+            return "/ui?link=\(Self.escape(item.link))"
+        }
+        act("/ui/runs/:run/cancel") { _, _, context in
+            let run = try context.parameters.require("run")
+            if case .stopping(let id) = try daemon.cancel(run: run) { return "/ui/runs/\(Self.escape(id))" }
+            return "/ui"
+        }
+        act("/ui/queue/:item/cancel") { _, _, context in
+            guard let id = Int64(try context.parameters.require("item")) else { throw TriggerStore.Failure.unknownItem(0) }
+            if case .stopping(let run) = try daemon.cancel(item: id) { return "/ui/runs/\(Self.escape(run))" }
+            return "/ui"
+        }
+    }
+
+    /// A form body (`application/x-www-form-urlencoded`, at most 16 KiB) as its fields.
+    static func form(_ request: Request, context: ServerContext) async throws -> [String: String] {
+        var request = request
+        let body = try await request.collectBody(upTo: 16 << 10)
+        return (try? URLEncodedFormDecoder().decode([String: String].self, from: String(buffer: body))) ?? [:]
+    }
+
+    /// `next` when it is a dashboard page on this server, else `/ui` (never another site).
+    static func localPage(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/ui"), !next.hasPrefix("//"), !next.contains("\\") else { return "/ui" }
+        return next
+    }
+
+    func homePage(_ query: Parameters, buttons: Buttons) throws -> [String: Any] {
         let links = try triggers?.links() ?? []
         let queue = try triggers?.queue(limit: 20).filter { $0.status == .queued || $0.status == .running } ?? []
         let link = query.get("link")
@@ -87,13 +181,15 @@ public struct DashboardRoutes: Sendable {
                  "heads": state.heads.keys.sorted().map { ["ref": $0, "commit": Format.commit(state.heads[$0])] }]
             },
             "queue": queue.map { item -> [String: Any] in
-                ["link": item.link, "commit": Format.commit(item.commit), "workflow": item.workflow, "status": item.status.rawValue,
-                 "since": Format.time(item.started ?? item.enqueued)]
+                ["id": item.id, "link": item.link, "commit": Format.commit(item.commit), "workflow": item.workflow, "status": item.status.rawValue,
+                 "since": Format.time(item.started ?? item.enqueued), "run": item.runID ?? false,
+                 "what": item.rerunOf.map { "re-run of \($0)" + (item.rerunJob.map { " (job \($0))" } ?? "") } ?? item.source.rawValue]
             },
             "runs": runs.prefix(perPage).map(runRow),
             "filter": link ?? false,
             "playground": playground != nil,
         ]
+        context.merge(buttons.context) { $1 }
         context["has_links"] = !links.isEmpty
         context["has_queue"] = !queue.isEmpty
         context["has_runs"] = !runs.isEmpty
@@ -108,8 +204,9 @@ public struct DashboardRoutes: Sendable {
          "started": Format.time(run.started), "took": run.finished.map { Format.duration($0.seconds(since: run.started)) } ?? "…"]
     }
 
-    func run(_ id: String) throws -> [String: Any] {
+    func run(_ id: String, buttons: Buttons) throws -> [String: Any] {
         let run = try store.run(id)
+        let rerunnable = run.link != nil && run.status != .running
         // The settings digest is in the provenance of the versions the run made.
         var digest: String?
         var jobs = [[String: Any]]()
@@ -126,15 +223,19 @@ public struct DashboardRoutes: Sendable {
             }
             let live = job.status == .running || job.status == .waiting
             let log = store.log(of: job, limit: Self.shownLogBytes)
+            digest = digest ?? job.provenance["settings"]
             jobs.append(["name": job.name, "action": job.action, "needs": job.needs.joined(separator: ", "), "status": job.status.rawValue,
                          "took": job.seconds.map(Format.duration) ?? false, "outputs": outputs, "detail": job.detail ?? false,
-                         "live": live, "log": log,
+                         "live": live, "log": log, "reusedFrom": job.reusedFrom ?? false,
+                         "rerunURL": rerunnable && buttons.enabled ? "/ui/runs/\(Self.escape(run.id))/jobs/\(Self.escape(job.name))/rerun" : false,
                          "logURL": "/api/runs/\(Self.escape(run.id))/jobs/\(Self.escape(job.name))/log"])
         }
         var context = runRow(run)
         context.merge(["repository": run.repository, "commit": run.commit ?? "an uncommitted checkout", "link": run.link ?? false,
                        "trigger": run.trigger, "summary": run.summary ?? false, "settingsDigest": digest ?? false, "jobs": jobs,
-                       "graph": JobGraph(run.jobs).context, "playground": playground != nil]) { $1 }
+                       "graph": JobGraph(run.jobs).context, "playground": playground != nil,
+                       "rerunOf": run.rerunOf ?? false, "running": run.status == .running, "rerunnable": rerunnable]) { $1 }
+        context.merge(buttons.context) { $1 }
         return context
     }
 
@@ -208,20 +309,21 @@ public struct DashboardRoutes: Sendable {
 
     // MARK: rendering
 
+    /// A page saying why a request failed, with its status.
+    func failurePage(_ failure: APIError) -> Response {
+        let html = "<!doctype html><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\"><link rel=stylesheet href=/ui/static/wf.css><main><h1>\(failure.status)</h1><p>"
+            + Self.html(failure.message) + "</p><p><a href=/ui>Back to the runs</a></p></main>"
+        return Response(status: .init(code: failure.status), headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
     /// Renders `template` with `context()`'s values; a missing thing is a 404 page naming it.
     func page(_ template: String, _ context: () throws -> [String: Any]) throws -> Response {
-        let html: String
-        let status: HTTPResponse.Status
         do {
-            html = library.render(try context(), withTemplate: template) ?? ""
-            status = .ok
+            let html = library.render(try context(), withTemplate: template) ?? ""
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
         } catch {
-            let failure = ReadRoutes.failure(error)
-            status = .init(code: failure.status)
-            html = "<!doctype html><meta charset=utf-8><link rel=stylesheet href=/ui/static/wf.css><main><h1>\(failure.status)</h1><p>"
-                + Self.html(failure.message) + "</p><p><a href=/ui>Back to the runs</a></p></main>"
+            return failurePage(ReadRoutes.failure(error))
         }
-        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     static func escape(_ text: String) -> String {

@@ -23,12 +23,14 @@ enum DashboardTemplates {
             <h1>Links</h1>
             {{^links}}<p class="muted">No linked repositories: <code>wf link URL</code> adds one.</p>{{/links}}
             {{#has_links}}<table><tr><th>link</th><th>repository</th><th>heads</th><th>last fetch</th><th>state</th></tr>
-            {{#links}}<tr><td><a href="/ui?link={{name}}">{{name}}</a></td><td class="wrap">{{url}}</td><td class="wrap">{{#heads}}<code>{{ref}}</code> {{commit}}<br>{{/heads}}</td><td>{{lastFetch}}</td><td class="wrap">{{#error}}<span class="failed">{{error}}</span>{{/error}}{{^error}}ok{{/error}}</td></tr>{{/links}}
+            {{#links}}<tr><td><a href="/ui?link={{name}}">{{name}}</a></td><td class="wrap">{{url}}</td><td class="wrap">{{#heads}}<code>{{ref}}</code> {{commit}}<br>{{/heads}}</td><td>{{lastFetch}}</td><td class="wrap">{{#error}}<span class="failed">{{error}}</span>{{/error}}{{^error}}ok{{/error}}</td></tr>
+            {{#actions}}<tr><td></td><td colspan="4"><form class="inline" method="post" action="/ui/links/{{name}}/trigger"><input name="commit" placeholder="commit, branch or tag (default: the branch's newest)" aria-label="commit to run {{name}} at"><button>Run workflows</button></form></td></tr>{{/actions}}{{/links}}
             </table>{{/has_links}}
+            {{#actionsHint}}<p class="muted">Running, re-running and cancelling from this page need an API key: start <code>wf daemon</code> with <code>--api-key-env NAME</code>.</p>{{/actionsHint}}
             <h2>Queue</h2>
             {{^queue}}<p class="muted">Nothing queued or running.</p>{{/queue}}
-            {{#has_queue}}<table><tr><th>link</th><th>commit</th><th>workflow</th><th>status</th><th>since</th></tr>
-            {{#queue}}<tr><td>{{link}}</td><td><code>{{commit}}</code></td><td>{{workflow}}</td><td class="status {{status}}">{{status}}</td><td>{{since}}</td></tr>{{/queue}}
+            {{#has_queue}}<table id="queue"><tr><th>#</th><th>link</th><th>commit</th><th>workflow</th><th>why</th><th>status</th><th>since</th><th></th></tr>
+            {{#queue}}<tr><td>{{id}}</td><td>{{link}}</td><td><code>{{commit}}</code></td><td>{{workflow}}</td><td>{{what}}</td><td class="status {{status}}">{{#run}}<a href="/ui/runs/{{run}}">{{status}}</a>{{/run}}{{^run}}{{status}}{{/run}}</td><td>{{since}}</td><td>{{#actions}}<form class="inline" method="post" action="/ui/queue/{{id}}/cancel"><button>Cancel</button></form>{{/actions}}</td></tr>{{/queue}}
             </table>{{/has_queue}}
             <h2>Runs{{#filter}} of {{filter}}{{/filter}}</h2>
             {{^runs}}<p class="muted">No runs yet.</p>{{/runs}}
@@ -38,20 +40,32 @@ enum DashboardTemplates {
             {{#next}}<p><a href="{{next}}">Older runs</a></p>{{/next}}
             {{/body}}{{/layout}}
             """,
+        "login": """
+            {{<layout}}{{$title}}wf: log in{{/title}}{{$body}}
+            <h1>Log in</h1>
+            <p>This daemon has an API key. Give it once; the browser then keeps a session cookie (the key itself is not stored).</p>
+            {{#wrong}}<p class="failed">That is not the key.</p>{{/wrong}}
+            <form class="inline" method="post" action="/ui/login"><input type="hidden" name="next" value="{{next}}">
+            <input type="password" name="key" autocomplete="current-password" aria-label="API key" placeholder="API key" required autofocus><button>Log in</button></form>
+            {{/body}}{{/layout}}
+            """,
         "run": """
             {{<layout}}{{$title}}wf: run {{id}}{{/title}}{{$body}}
             <h1>Run {{id}} <span class="status {{status}}">{{status}}</span></h1>
             <dl><dt>workflow</dt><dd>{{workflow}}</dd><dt>repository</dt><dd>{{repository}}</dd><dt>commit</dt><dd><code>{{commit}}</code></dd>
             {{#link}}<dt>link</dt><dd><a href="/ui?link={{link}}">{{link}}</a></dd>{{/link}}<dt>trigger</dt><dd>{{trigger}}</dd>
             <dt>started</dt><dd>{{started}}</dd><dt>took</dt><dd>{{took}}</dd>{{#settingsDigest}}<dt>settings digest</dt><dd><code>{{settingsDigest}}</code></dd>{{/settingsDigest}}
+            {{#rerunOf}}<dt>re-run of</dt><dd><a href="/ui/runs/{{rerunOf}}">{{rerunOf}}</a></dd>{{/rerunOf}}
             {{#summary}}<dt>summary</dt><dd class="failed">{{summary}}</dd>{{/summary}}</dl>
+            {{#actions}}{{#running}}<form class="inline" method="post" action="/ui/runs/{{id}}/cancel"><button>Cancel run</button></form>{{/running}}{{#rerunnable}}<form class="inline" method="post" action="/ui/runs/{{id}}/rerun"><button>Re-run all jobs</button></form>{{/rerunnable}}{{/actions}}
+            {{#actionsHint}}<p class="muted">Re-run and cancel need an API key: start <code>wf daemon</code> with <code>--api-key-env NAME</code>.</p>{{/actionsHint}}
             <h2>Jobs</h2>
             <div class="graph"><svg width="{{graph.width}}" height="{{graph.height}}" role="img" aria-label="job graph">
             {{#graph.edges}}<path d="M{{x1}} {{y1}} C{{mx}} {{y1}}, {{mx}} {{y2}}, {{x2}} {{y2}}"/>{{/graph.edges}}
             {{#graph.nodes}}<g class="{{status}}"><a href="#job-{{name}}"><rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" rx="6"/><text x="{{tx}}" y="{{ty}}">{{name}}</text><text x="{{tx}}" y="{{sy}}" class="status {{status}}">{{status}}{{#took}} · {{took}}{{/took}}</text></a></g>{{/graph.nodes}}
             </svg></div>
-            <table><tr><th>job</th><th>action</th><th>needs</th><th>status</th><th>took</th><th>outputs</th></tr>
-            {{#jobs}}<tr><td><a href="#job-{{name}}">{{name}}</a></td><td>{{action}}</td><td>{{needs}}</td><td class="status {{status}}">{{status}}</td><td>{{took}}</td><td class="wrap">{{#outputs}}{{name}}: {{#href}}<a href="{{href}}">{{value}}</a>{{/href}}{{^href}}{{value}}{{/href}}<br>{{/outputs}}</td></tr>{{/jobs}}
+            <table><tr><th>job</th><th>action</th><th>needs</th><th>status</th><th>took</th><th>outputs</th><th></th></tr>
+            {{#jobs}}<tr><td><a href="#job-{{name}}">{{name}}</a></td><td>{{action}}</td><td>{{needs}}</td><td class="status {{status}}">{{status}}{{#reusedFrom}}<br><small>reused from <a href="/ui/runs/{{reusedFrom}}">{{reusedFrom}}</a></small>{{/reusedFrom}}</td><td>{{took}}</td><td class="wrap">{{#outputs}}{{name}}: {{#href}}<a href="{{href}}">{{value}}</a>{{/href}}{{^href}}{{value}}{{/href}}<br>{{/outputs}}</td><td>{{#rerunURL}}<form class="inline" method="post" action="{{rerunURL}}"><button title="re-run this job and the jobs that need it">Re-run</button></form>{{/rerunURL}}</td></tr>{{/jobs}}
             </table>
             {{#jobs}}<h2 id="job-{{name}}">{{name}} <span class="status {{status}}">{{status}}</span></h2>
             {{#detail}}<p class="failed">{{detail}}</p>{{/detail}}

@@ -1,5 +1,5 @@
-/// The read API's OpenAPI 3.1 document, served at `/openapi.json`: every route `ReadRoutes`
-/// adds, its parameters and its answers, in the snake_case JSON the routes write, with links
+/// The API's OpenAPI 3.1 document, served at `/openapi.json`: every route `ReadRoutes` and
+/// `ActionRoutes` add, its parameters and its answers, in the snake_case JSON the routes write, with links
 /// from each list to the routes that take its ids. `OpenAPITests` runs schemathesis against
 /// it and a running daemon, so a route and its description cannot drift apart unnoticed.
 enum OpenAPIDocument {
@@ -7,9 +7,9 @@ enum OpenAPIDocument {
     {
       "openapi": "3.1.0",
       "info": {
-        "title": "wf read API",
+        "title": "wf API",
         "version": "1",
-        "description": "Links, the run queue, runs and their jobs' logs, datasets, versions, files and diffs of a wf home. Errors are {\"error\": {\"message\", \"type\", \"param\", \"code\"}}. With an API key set (wf daemon --api-key-env), every route needs Authorization: Bearer KEY."
+        "description": "Links, the run queue, runs and their jobs' logs, datasets, versions, files and diffs of a wf home, and the actions: trigger a link, re-run a run or one job with what depends on it, cancel. Errors are {\"error\": {\"message\", \"type\", \"param\", \"code\"}}. With an API key set (wf daemon --api-key-env), every route needs Authorization: Bearer KEY; actions always need it, and a daemon without a key refuses them (403)."
       },
       "servers": [{"url": "/"}],
       "components": {
@@ -36,15 +36,20 @@ enum OpenAPIDocument {
           "QueueItem": {
             "type": "object", "required": ["id", "link", "commit", "ref", "workflow", "source", "status", "attempts", "enqueued"],
             "properties": {"id": {"type": "integer"}, "link": {"type": "string"}, "commit": {"type": "string"}, "ref": {"type": "string"},
-                           "workflow": {"type": "string"}, "source": {"enum": ["poll", "webhook", "trigger"]},
-                           "status": {"enum": ["queued", "running", "succeeded", "failed", "interrupted"]}, "attempts": {"type": "integer"},
+                           "workflow": {"type": "string"}, "source": {"enum": ["poll", "webhook", "trigger", "rerun"]},
+                           "status": {"enum": ["queued", "running", "succeeded", "failed", "interrupted", "cancelled"]}, "attempts": {"type": "integer"},
+                           "rerun_of": {"type": "string", "description": "the run this item repeats"},
+                           "rerun_job": {"type": "string", "description": "the job that runs again, with the jobs that need it; absent: all"},
                            "enqueued": {"$ref": "#/components/schemas/Timestamp"}, "started": {"$ref": "#/components/schemas/Timestamp"},
                            "finished": {"$ref": "#/components/schemas/Timestamp"}, "run_id": {"type": "string"}, "detail": {"type": "string"}}
           },
           "Job": {
             "type": "object", "required": ["name", "action", "status", "outputs", "needs"],
             "properties": {"name": {"type": "string"}, "action": {"type": "string"},
-                           "status": {"enum": ["waiting", "running", "succeeded", "failed", "skipped", "interrupted"]},
+                           "status": {"enum": ["waiting", "running", "succeeded", "failed", "skipped", "interrupted", "cancelled"]},
+                           "provenance": {"type": "object", "additionalProperties": {"type": "string"},
+                                          "description": "what its versions' provenance takes from the step: settings, model, modelSource, image"},
+                           "reused_from": {"type": "string", "description": "a re-run's job that did not run again: the run whose result it reuses"},
                            "started": {"$ref": "#/components/schemas/Timestamp"}, "finished": {"$ref": "#/components/schemas/Timestamp"},
                            "detail": {"type": "string"}, "log": {"type": "string"}, "image": {"type": "string"},
                            "outputs": {"type": "object", "additionalProperties": {"type": "string"},
@@ -55,9 +60,9 @@ enum OpenAPIDocument {
             "type": "object", "required": ["id", "workflow", "repository", "trigger", "status", "started", "pid", "inputs", "jobs"],
             "properties": {"id": {"type": "string"}, "workflow": {"type": "string"}, "repository": {"type": "string"},
                            "commit": {"type": "string"}, "trigger": {"type": "string"}, "link": {"type": "string"},
-                           "status": {"enum": ["running", "succeeded", "failed", "interrupted"]},
+                           "status": {"enum": ["running", "succeeded", "failed", "interrupted", "cancelled"]},
                            "started": {"$ref": "#/components/schemas/Timestamp"}, "finished": {"$ref": "#/components/schemas/Timestamp"},
-                           "summary": {"type": "string"}, "pid": {"type": "integer"},
+                           "summary": {"type": "string"}, "pid": {"type": "integer"}, "rerun_of": {"type": "string"},
                            "inputs": {"type": "object", "additionalProperties": {"type": "string"}},
                            "jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}}
           },
@@ -100,7 +105,16 @@ enum OpenAPIDocument {
           "BadRequest": {"description": "a parameter out of range: the error's param names it",
                          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
           "Unauthorized": {"description": "an API key is set and the request lacks it",
-                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Forbidden": {"description": "actions need an API key, and this daemon has none (start it with --api-key-env NAME)",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Conflict": {"description": "the action cannot be done in the state things are in (a run still running, already queued again, already ended, committing): the message says why and what to do",
+                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+          "Queued": {"description": "the item queued", "content": {"application/json": {"schema": {"type": "object", "required": ["item"],
+            "properties": {"item": {"$ref": "#/components/schemas/QueueItem"}}}}}},
+          "Cancelled": {"description": "cancelling: the run stops (its processes killed, nothing committed) or the waiting item is dropped",
+            "content": {"application/json": {"schema": {"type": "object", "required": ["state"],
+              "properties": {"state": {"enum": ["cancelling", "cancelled"]}, "run": {"type": "string"}, "item": {"$ref": "#/components/schemas/QueueItem"}}}}}}
         },
         "parameters": {
           "run": {"name": "run", "in": "path", "required": true, "schema": {"type": "string"}, "description": "a run id, or a unique prefix of 4 or more characters"},
@@ -124,7 +138,7 @@ enum OpenAPIDocument {
           "parameters": [
             {"name": "link", "in": "query", "schema": {"type": "string"}},
             {"name": "workflow", "in": "query", "schema": {"type": "string"}, "description": "the workflow file, relative to the repository"},
-            {"name": "status", "in": "query", "schema": {"enum": ["running", "succeeded", "failed", "interrupted"]}},
+            {"name": "status", "in": "query", "schema": {"enum": ["running", "succeeded", "failed", "interrupted", "cancelled"]}},
             {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 1}},
             {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 30}}],
           "responses": {"200": {"description": "a page of runs", "content": {"application/json": {"schema": {"type": "object",
@@ -179,7 +193,42 @@ enum OpenAPIDocument {
                          {"name": "context", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 3}}],
           "responses": {"200": {"description": "the diff", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Diff"}}}},
             "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"},
-            "401": {"$ref": "#/components/responses/Unauthorized"}}}}
+            "401": {"$ref": "#/components/responses/Unauthorized"}}}},
+        "/api/links/{name}/trigger": {"post": {"operationId": "triggerLink", "security": [{"bearer": []}],
+          "summary": "Queue a link's workflows at a commit (default: its branch's newest), fetching first, as wf trigger does",
+          "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the link's name"}],
+          "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object",
+            "properties": {"commit": {"type": "string", "minLength": 1, "maxLength": 256, "description": "a commit id, branch or tag"}}}}}},
+          "responses": {"202": {"description": "the items queued, and those the commit already had (a success is never repeated: re-run it)",
+            "content": {"application/json": {"schema": {"type": "object", "required": ["queued", "already"],
+              "properties": {"queued": {"type": "array", "items": {"$ref": "#/components/schemas/QueueItem"}},
+                             "already": {"type": "array", "items": {"$ref": "#/components/schemas/QueueItem"}}}}}}},
+            "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"},
+            "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}}}},
+        "/api/runs/{run}/rerun": {"post": {"operationId": "rerunRun", "security": [{"bearer": []}],
+          "summary": "Queue a run again, all of it, at its commit",
+          "parameters": [{"$ref": "#/components/parameters/run"}],
+          "responses": {"202": {"$ref": "#/components/responses/Queued"}, "404": {"$ref": "#/components/responses/NotFound"},
+            "409": {"$ref": "#/components/responses/Conflict"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+            "403": {"$ref": "#/components/responses/Forbidden"}}}},
+        "/api/runs/{run}/jobs/{job}/rerun": {"post": {"operationId": "rerunJob", "security": [{"bearer": []}],
+          "summary": "Queue a job again with the jobs that depend on it; the others reuse the run's results (as GitHub Actions re-runs a job)",
+          "parameters": [{"$ref": "#/components/parameters/run"}, {"$ref": "#/components/parameters/job"}],
+          "responses": {"202": {"$ref": "#/components/responses/Queued"}, "404": {"$ref": "#/components/responses/NotFound"},
+            "409": {"$ref": "#/components/responses/Conflict"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+            "403": {"$ref": "#/components/responses/Forbidden"}}}},
+        "/api/runs/{run}/cancel": {"post": {"operationId": "cancelRun", "security": [{"bearer": []}],
+          "summary": "Cancel a run this daemon is running (or that waits to be retried); nothing it made is committed",
+          "parameters": [{"$ref": "#/components/parameters/run"}],
+          "responses": {"202": {"$ref": "#/components/responses/Cancelled"}, "404": {"$ref": "#/components/responses/NotFound"},
+            "409": {"$ref": "#/components/responses/Conflict"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+            "403": {"$ref": "#/components/responses/Forbidden"}}}},
+        "/api/queue/{item}/cancel": {"post": {"operationId": "cancelQueueItem", "security": [{"bearer": []}],
+          "summary": "Cancel a queue item: a waiting one never runs, a running one has its run cancelled",
+          "parameters": [{"name": "item", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+          "responses": {"202": {"$ref": "#/components/responses/Cancelled"}, "404": {"$ref": "#/components/responses/NotFound"},
+            "409": {"$ref": "#/components/responses/Conflict"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+            "403": {"$ref": "#/components/responses/Forbidden"}}}}
       }
     }
     """#

@@ -32,7 +32,7 @@ public struct ReadRoutes: Sendable {
     /// for other methods on their paths (a group's middleware never sees unmatched requests).
     public func add(to root: Router<ServerContext>, apiKey: String?) {
         let router = ReadOnly(routes: root.group().add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: nil)))
-        defer { root.add(middleware: MethodNotAllowed<ServerContext>(paths: router.paths)) }
+        defer { root.add(middleware: MethodNotAllowed<ServerContext>(paths: router.paths, allow: .get)) }
         router.get("/openapi.json") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
@@ -165,7 +165,7 @@ public struct ReadRoutes: Sendable {
         var status: RunRecord.Status?
         if let text = parameters.get("status") {
             guard let value = RunRecord.Status(rawValue: text) else {
-                throw APIError.invalid("status", "status is running, succeeded, failed or interrupted")
+                throw APIError.invalid("status", "status is running, succeeded, failed, interrupted or cancelled")
             }
             status = value
         }
@@ -252,27 +252,35 @@ public struct ReadRoutes: Sendable {
             }
         }
         if let error = error as? TriggerStore.Failure { return APIError.notFound(error.description) }
+        if let error = error as? Daemon.Refusal {
+            return APIError(status: 409, message: error.description, type: "invalid_request_error", param: nil, code: "conflict")
+        }
         return APIError(status: 500, message: "\(error)", type: "server_error", param: nil, code: nil)
     }
 }
 
-/// 405 with `Allow: GET` for another method on a read API path, as RFC 9110 §15.5.6 asks of a
-/// resource that exists but not with that method: Hummingbird's router answers a known path
-/// under an unknown method with 404, like an unknown path.
+/// 405 with `Allow` for another method on a path of the API (GET for reads, POST for
+/// actions), as RFC 9110 §15.5.6 asks of a resource that exists but not with that method:
+/// Hummingbird's router answers a known path under an unknown method with 404, like an
+/// unknown path.
 struct MethodNotAllowed<Context: RequestContext>: RouterMiddleware {
     /// Route paths as Hummingbird writes them: `:name` is one segment, `**` the rest.
     let patterns: [[Substring]]
+    let allow: HTTPRequest.Method
 
-    init(paths: [String]) {
+    init(paths: [String], allow: HTTPRequest.Method) {
         patterns = paths.map { $0.split(separator: "/") }
+        self.allow = allow
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as HTTPError where error.status == .notFound && request.method != .get && request.method != .head && matches(request.uri.path) {
-            return APIError(status: 405, message: "\(request.method.rawValue) is not allowed here: the read API answers GET",
-                            type: "invalid_request_error", param: nil, code: "method_not_allowed").response(headers: [.allow: "GET"])
+        } catch let error as HTTPError where error.status == .notFound && request.method != allow && (allow != .get || request.method != .head)
+                    && matches(request.uri.path) {
+            let what = allow == .get ? "the read API answers GET" : "an action is a POST"
+            return APIError(status: 405, message: "\(request.method.rawValue) is not allowed here: \(what)",
+                            type: "invalid_request_error", param: nil, code: "method_not_allowed").response(headers: [.allow: allow.rawValue])
         }
     }
 

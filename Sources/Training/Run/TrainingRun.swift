@@ -7,7 +7,7 @@ import TextGeneration
 public final class TrainingRun {
     public let settings: TrainingSettings
     public let output: String
-    let report: (TrainingEvent) -> Void
+    let report: (TrainingEvent) throws -> Void
 
     public struct Summary: Sendable {
         public var metrics: [EpochMetrics]
@@ -17,7 +17,7 @@ public final class TrainingRun {
         public var seconds: Double
     }
 
-    public init(settings: TrainingSettings, output: String, report: @escaping (TrainingEvent) -> Void = { _ in }) {
+    public init(settings: TrainingSettings, output: String, report: @escaping (TrainingEvent) throws -> Void = { _ in }) {
         self.settings = settings
         self.output = output
         self.report = report
@@ -37,7 +37,7 @@ public final class TrainingRun {
         let parameters: GPT2Parameters
         switch resumeFrom == nil ? settings.start : .model(folder: resumeFrom!) {
         case .scratch:
-            report(.preparing("training a \(settings.vocabularySize)-token BPE tokenizer on \(split.training.count) characters"))
+            try report(.preparing("training a \(settings.vocabularySize)-token BPE tokenizer on \(split.training.count) characters"))
             tokenizerFolder = "\(output)/tokenizer"
             try BPETrainer(vocabularySize: settings.vocabularySize).train(on: split.training).write(to: tokenizerFolder)
             let tokenizer = try BPETokenizer.load(folder: tokenizerFolder)
@@ -53,7 +53,7 @@ public final class TrainingRun {
             throw TrainingError.badSetting("--context \(settings.context) exceeds the model's \(parameters.config.positions) positions")
         }
         let (trainingTokens, validationTokens) = try split.tokenize(with: tokenizer, context: settings.context)
-        report(.preparing("\(trainingTokens.count) training and \(validationTokens.count) validation tokens; model of \(parameters.count) parameters"))
+        try report(.preparing("\(trainingTokens.count) training and \(validationTokens.count) validation tokens; model of \(parameters.count) parameters"))
 
         var batches = TokenBatches(tokens: trainingTokens, batch: settings.batchSize, context: settings.context, seed: settings.seed)
         let stepsPerEpoch = max(1, batches.batchesPerEpoch / settings.gradientAccumulation)
@@ -70,7 +70,7 @@ public final class TrainingRun {
             try trainer.optimizer.restore(from: "\(resumeFrom)/optimizer.safetensors", step: resumed.step)
             // The same batch stream as an uninterrupted run: skip what the finished steps drew.
             for _ in 0..<(resumed.step * settings.gradientAccumulation) { _ = batches.next() }
-            report(.preparing("resuming after epoch \(resumed.epoch) (step \(resumed.step)) from \(resumeFrom)"))
+            try report(.preparing("resuming after epoch \(resumed.epoch) (step \(resumed.step)) from \(resumeFrom)"))
         }
         let tokensPerStep = settings.batchSize * settings.context * settings.gradientAccumulation
         let firstEpoch = (resumed?.epoch ?? 0) + 1
@@ -89,7 +89,7 @@ public final class TrainingRun {
                 let elapsed = Date().timeIntervalSince(epochStart)
                 let rate = Double(stepInEpoch * tokensPerStep) / max(elapsed, 1e-9)
                 let done = (epoch - 1) * stepsPerEpoch + stepInEpoch
-                report(.progress(step: done, totalSteps: totalSteps, loss: result.loss, tokensPerSecond: rate,
+                try report(.progress(step: done, totalSteps: totalSteps, loss: result.loss, tokensPerSecond: rate,
                                  secondsLeft: Double(totalSteps - done) * Double(tokensPerStep) / rate))
             }
             let seconds = Date().timeIntervalSince(epochStart)
@@ -104,17 +104,17 @@ public final class TrainingRun {
             let state = Checkpoint.State(epoch: epoch, step: trainer.optimizer.step, validationLoss: validationLoss,
                                          bestValidationLoss: best, metrics: metrics, settings: settings)
             try Checkpoint.save(parameters, optimizer: trainer.optimizer, tokenizerFolder: tokenizerFolder, state: state, to: "\(output)/last")
-            report(.checkpointSaved(path: "\(output)/last", best: false))
+            try report(.checkpointSaved(path: "\(output)/last", best: false))
             if improved {
                 try Checkpoint.save(parameters, optimizer: trainer.optimizer, tokenizerFolder: tokenizerFolder, state: state, to: "\(output)/best")
-                report(.checkpointSaved(path: "\(output)/best", best: true))
+                try report(.checkpointSaved(path: "\(output)/best", best: true))
             }
             let sample = try generateSample(from: "\(output)/last")
             samples += "=== epoch \(epoch), validation loss \(String(format: "%.4f", validationLoss))\n\(sample)\n\n"
             try samples.write(toFile: "\(output)/samples.txt", atomically: true, encoding: .utf8)
             try EpochMetrics.writeCSV(metrics, to: "\(output)/metrics.csv")
             try TrainingPlot.write(metrics, title: "wf train: \((source as NSString).lastPathComponent)", to: "\(output)/training.svg")
-            report(.epochFinished(measured, sample: sample))
+            try report(.epochFinished(measured, sample: sample))
         }
         let validationCharacters = Double(split.validation.count)
         return Summary(metrics: metrics, bestValidationLoss: best,

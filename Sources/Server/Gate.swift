@@ -18,8 +18,9 @@ struct Gate<Context: RequestContext>: RouterMiddleware {
         let route = ["/", "/v1/completions", "/v1/models", "/health", "/metrics"].contains(path) ? path : "other"
         if let apiKey, path != "/health", !Self.authorized(request, apiKey: apiKey) {
             metrics?.request(route: route, status: 401)
-            if login && request.method == .get {
-                let next = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+            if login {
+                // A page comes back after the login; a button's post cannot be replayed, so it leads home.
+                let next = request.method == .get ? request.uri.path + (request.uri.query.map { "?" + $0 } ?? "") : "/ui"
                 return Response(status: .seeOther, headers: [.location: "/ui/login?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/ui")])
             }
             return APIError.unauthorized.response(headers: [.wwwAuthenticate: "Bearer"])

@@ -78,6 +78,60 @@ import Triggers
         #expect(try WFBinary.run(["links", "rm", "remote", "--home", home]).stderr.contains("no link named remote"))
     }
 
+    /// The actions through real HTTP: trigger a link at a commit and at its newest, re-run one
+    /// job of a run (the checkout it needs reused), and a dashboard button after a login.
+    @Test func actionsOverHTTPTriggerRerunAndLogIn() throws {
+        let (work, remote) = try makeRemote()
+        let home = scratch("home")
+        let first = try work.git("rev-parse", "HEAD")
+        #expect(try WFBinary.run(["link", remote, "--branch", "main", "--poll", "0", "--home", home]).status == 0)
+        let daemon = try DaemonProcess(home: home, scratch: scratch, listen: true, environment: ["WF_TEST_API_KEY": "k-123"],
+                                       arguments: ["--api-key-env", "WF_TEST_API_KEY"])
+        let url = try daemon.url()
+        /// curl's status code, body and headers, lowercased (no redirect followed).
+        func curl(_ method: String, _ path: String, _ extra: [String] = []) throws -> (status: Int, body: String, headers: String) {
+            let body = scratch("curl-body"), headers = scratch("curl-headers")
+            let result = try Shell.run("curl", ["-s", "-X", method, "-o", body, "-D", headers, "-w", "%{http_code}"] + extra + [url + path])
+            return (Int(result.stdout) ?? 0, (try? String(contentsOfFile: body, encoding: .utf8)) ?? "",
+                    ((try? String(contentsOfFile: headers, encoding: .utf8)) ?? "").lowercased())
+        }
+        let bearer = ["-H", "Authorization: Bearer k-123"]
+
+        #expect(try curl("POST", "/api/links/remote/trigger").status == 401)
+        let triggered = try curl("POST", "/api/links/remote/trigger", bearer + ["-H", "Content-Type: application/json", "-d", #"{"commit": "\#(first)"}"#])
+        #expect(triggered.status == 202 && triggered.body.contains(#""queued":[{"#), "\(triggered.body)")
+        #expect(try eventually { try versions(home).count == 1 }, "no version; daemon log:\n\(daemon.log)")
+        let original = try #require(try versions(home).first?.provenance.run)
+        #expect(try versions(home).first?.provenance.commit == first)
+
+        // Pushed but not polled: a trigger without a commit runs the branch's newest.
+        let second = try pushSettings(work, seed: 2)
+        #expect(try curl("POST", "/api/links/remote/trigger", bearer).status == 202)
+        #expect(try eventually { try versions(home).count == 2 }, "daemon log:\n\(daemon.log)")
+        #expect(try versions(home).first?.provenance.commit == second)
+
+        // generateText again at the first commit, its checkout reused from the original run.
+        let rerun = try curl("POST", "/api/runs/\(original)/jobs/generateText/rerun", bearer)
+        #expect(rerun.status == 202 && rerun.body.contains(#""rerun_job":"generateText""#), "\(rerun.body)")
+        #expect(try eventually { try versions(home).count == 3 }, "daemon log:\n\(daemon.log)")
+        let latest = try #require(try versions(home).first)
+        #expect(latest.provenance.commit == first && latest.provenance.run != original)
+        let record = try curl("GET", "/api/runs/\(latest.provenance.run!)", bearer).body
+        #expect(record.contains(#""reused_from":"\#(original)""#) && record.contains(#""rerun_of":"\#(original)""#), "\(record)")
+
+        // A browser: the page sends it to the login, the key gives a session cookie, a button re-runs the whole run.
+        #expect(try curl("GET", "/ui/runs/\(original)").headers.contains("location: /ui/login?next="))
+        let login = try curl("POST", "/ui/login", ["--data-urlencode", "key=k-123", "--data-urlencode", "next=/ui/runs/\(original)"])
+        let cookie = try #require(login.headers.split(separator: "\r\n").first { $0.hasPrefix("set-cookie:") }?
+            .dropFirst("set-cookie: ".count).prefix { $0 != ";" }, "\(login.headers)")
+        let page = try curl("GET", "/ui/runs/\(original)", ["-H", "Cookie: \(cookie)"])
+        #expect(page.status == 200 && page.body.contains("/ui/runs/\(original)/rerun"), "\(page.body.prefix(2000))")
+        let button = try curl("POST", "/ui/runs/\(original)/rerun", ["-H", "Cookie: \(cookie)"])
+        #expect(button.status == 303 && button.headers.contains("location: /ui?link=remote"), "\(button.headers)")
+        #expect(try eventually { try versions(home).count == 4 }, "daemon log:\n\(daemon.log)")
+        #expect(daemon.stop() == 0, "\(daemon.log)")
+    }
+
     @Test func webhooksQueueAPushAtOnceAndRefuseWhatTheyShould() throws {
         let (work, remote) = try makeRemote()
         let home = scratch("home"), secret = "It's a Secret to Everybody"

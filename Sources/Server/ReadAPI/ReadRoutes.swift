@@ -33,7 +33,9 @@ public struct ReadRoutes: Sendable {
     public func add(to root: Router<ServerContext>, apiKey: String?) {
         let router = ReadOnly(routes: root.group().add(middleware: Gate<ServerContext>(apiKey: apiKey, metrics: nil)))
         defer { root.add(middleware: MethodNotAllowed<ServerContext>(paths: router.paths, allow: .get)) }
-        router.get("/openapi.json") { _, _ -> Response in
+        // The document describes the API, it holds nothing of the home: open, so tools can load it before they have the key.
+        router.record("/openapi.json")
+        root.get("/openapi.json") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         router.get("/api/links") { _, _ -> Response in
@@ -109,6 +111,9 @@ public struct ReadRoutes: Sendable {
         let routes: Routes
         private(set) var paths = [String]()
         init(routes: Routes) { self.routes = routes }
+
+        /// A GET path added elsewhere (outside the key's group), for `MethodNotAllowed`.
+        func record(_ path: String) { paths.append(path) }
 
         func get(_ path: String, use handler: @Sendable @escaping (Request, ServerContext) async throws -> Response) {
             paths.append(path)

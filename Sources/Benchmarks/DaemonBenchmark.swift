@@ -75,7 +75,7 @@ public struct DaemonBenchmark {
         let webhookHome = "\(folder)/webhook-home"
         try ChildProcess.run([wf, "link", remote, "--poll", "0", "--webhook-secret-env", "WF_BENCH_SECRET", "--home", webhookHome])
         var webhook = [Double]()
-        try withDaemon(home: webhookHome, listen: true, secret: secret) { url in
+        try Self.withDaemon(wf: wf, home: webhookHome, listen: true, environment: ["WF_BENCH_SECRET": secret]) { url in
             let triggers = try TriggerStore(home: webhookHome)
             for _ in 0..<rounds {
                 let commit = try push()
@@ -84,9 +84,9 @@ public struct DaemonBenchmark {
                 let status = try post("\(url)/hooks/github", body: body, headers: [
                     "X-GitHub-Event": "push", "X-Hub-Signature-256": WebhookSignature.sign(body, secret: secret, forge: .github)])
                 guard status == 202 else { throw Failed(description: "the daemon answered \(status) to a push delivery") }
-                let started = try waitFor { try triggers.queue().first { $0.commit == commit }?.started }
+                let started = try Self.waitFor { try triggers.queue().first { $0.commit == commit }?.started }
                 webhook.append(Double(started.milliseconds - sent.milliseconds) / 1000)
-                _ = try waitFor { try triggers.queue().first { $0.commit == commit && $0.finished != nil } }
+                _ = try Self.waitFor { try triggers.queue().first { $0.commit == commit && $0.finished != nil } }
             }
         }
 
@@ -94,12 +94,12 @@ public struct DaemonBenchmark {
         let pollHome = "\(folder)/poll-home"
         try ChildProcess.run([wf, "link", remote, "--poll", "1", "--home", pollHome])
         var polling = [Double]()
-        try withDaemon(home: pollHome, listen: false, secret: nil) { _ in
+        try Self.withDaemon(wf: wf, home: pollHome, listen: false) { _ in
             let store = try DatasetStore(home: pollHome)
             for _ in 0..<rounds {
                 let commit = try push()
                 let pushed = Stopwatch.now()
-                _ = try waitFor { try? store.versions(of: "bench-daemon").first { $0.provenance.commit == commit } }
+                _ = try Self.waitFor { try? store.versions(of: "bench-daemon").first { $0.provenance.commit == commit } }
                 polling.append(Stopwatch.now() - pushed)
             }
         }
@@ -110,13 +110,13 @@ public struct DaemonBenchmark {
     }
 
     /// Starts `wf daemon`, hands its URL to `body`, then stops it with SIGTERM.
-    func withDaemon(home: String, listen: Bool, secret: String?, _ body: (String) throws -> Void) throws {
+    /// Runs `body` beside a `wf daemon` process on `home` (its URL when it listens), then stops it.
+    static func withDaemon(wf: String, home: String, listen: Bool, environment extra: [String: String] = [:],
+                           _ body: (String) throws -> Void) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: wf)
         process.arguments = ["daemon", "--home", home, "--threads", "1"] + (listen ? ["--listen", "127.0.0.1:0"] : [])
-        var environment = ProcessInfo.processInfo.environment
-        if let secret { environment["WF_BENCH_SECRET"] = secret }
-        process.environment = environment
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -133,7 +133,7 @@ public struct DaemonBenchmark {
         }
         var url = ""
         if listen {
-            url = try waitFor(seconds: 30) {
+            url = try Self.waitFor(seconds: 30) {
                 lines.lock.withLock { lines.text }.split(separator: "\n").first { $0.contains("listening on http://") }
                     .flatMap { line in line.range(of: "http://").map { String(line[$0.lowerBound...]) } }
             }
@@ -157,7 +157,7 @@ public struct DaemonBenchmark {
     }
 
     /// Polls `probe` every 2 ms until it gives a value.
-    func waitFor<T>(seconds: Double = 60, _ probe: () throws -> T?) throws -> T {
+    static func waitFor<T>(seconds: Double = 60, _ probe: () throws -> T?) throws -> T {
         let deadline = Stopwatch.now() + seconds
         while Stopwatch.now() < deadline {
             if let value = try probe() { return value }

@@ -16,18 +16,19 @@ extension DatasetStore {
     }
 
     /// The history of `dataset`, newest first, with tags.
-    public func versions(of dataset: String) throws -> [VersionInfo] {
+    /// `limit` versions from the `offset`-th newest (a page of a long history).
+    public func versions(of dataset: String, limit: Int = .max, offset: Int = 0) throws -> [VersionInfo] {
         try DatasetName.validate(dataset)
         guard let index else { throw DatasetError.unknownDataset(dataset) }
         return try index.read { db in
             let tags = try DatasetIndex.tags(of: dataset, in: db)
             let rows = try Row.fetchAll(
-                db, sql: "SELECT \(DatasetIndex.versionColumns) FROM versions WHERE dataset = ? ORDER BY seq DESC",
-                arguments: [dataset])
-            guard !rows.isEmpty else { throw DatasetError.unknownDataset(dataset) }
+                db, sql: "SELECT \(DatasetIndex.versionColumns) FROM versions WHERE dataset = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                arguments: [dataset, Int64(clamping: max(0, limit)), max(0, offset)])
+            guard !rows.isEmpty || offset > 0, try DatasetIndex.head(of: dataset, in: db) != nil else { throw DatasetError.unknownDataset(dataset) }
             return try rows.enumerated().map { position, row in
                 let id: String = row["id"]
-                return try DatasetIndex.version(from: row, tags: (position == 0 ? ["latest"] : []) + (tags[id] ?? []))
+                return try DatasetIndex.version(from: row, tags: (position == 0 && offset == 0 ? ["latest"] : []) + (tags[id] ?? []))
             }
         }
     }

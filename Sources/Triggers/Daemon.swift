@@ -119,7 +119,7 @@ public final class Daemon: @unchecked Sendable {
         let target = try commit.map { try repository.resolve($0) } ?? repository.resolve(branchRef)
         for var entry in try enqueue(link: state.link, ref: branchRef, commit: target, source: .trigger) {
             // Asked for by name: an item that was cut off twice or failed runs again.
-            if !entry.isNew, let again = try triggers.requeue(entry.item.id, detail: "queued again by wf trigger after it \(entry.item.status.rawValue == "failed" ? "failed" : "was cut off")") {
+            if !entry.isNew, let again = try triggers.requeue(entry.item.id, detail: "queued again by wf trigger after it \(Self.ending(entry.item.status))") {
                 entry = (again, true)
                 log("\(name): \(branchRef) at \(target.prefix(12)): queued \(again.workflow) again (wf trigger)")
                 wake.signal()
@@ -131,6 +131,15 @@ public final class Daemon: @unchecked Sendable {
             }
         }
         return entries
+    }
+
+    /// How an item that is queued again had ended, for its detail.
+    static func ending(_ status: QueueItem.Status) -> String {
+        switch status {
+        case .failed: return "failed"
+        case .cancelled: return "was cancelled"
+        default: return "was cut off"
+        }
     }
 
     // MARK: loops

@@ -182,7 +182,7 @@ public struct TriggerStore: Sendable {
         }
     }
 
-    /// `wf trigger` on an item that ended without success (cut off twice, or failed): queues
+    /// `wf trigger` on an item that ended without success (cut off twice, failed, cancelled): queues
     /// it again with a fresh count of attempts. Returns the item as queued, or nil when it
     /// is waiting, running or succeeded (a success is never repeated).
     public func requeue(_ id: Int64, detail: String) throws -> QueueItem? {
@@ -190,7 +190,7 @@ public struct TriggerStore: Sendable {
             try db.execute(sql: """
                 UPDATE queue SET status = 'queued', attempts = 0, cutoffs = 0, not_before_ms = NULL, detail = ?, started_ms = NULL,
                     finished_ms = NULL
-                WHERE id = ? AND status IN ('interrupted', 'failed')
+                WHERE id = ? AND status IN ('interrupted', 'failed', 'cancelled')
                 """, arguments: [detail, id])
             guard db.changesCount > 0 else { return nil }
             return try Row.fetchOne(db, sql: "SELECT * FROM queue WHERE id = ?", arguments: [id]).map(Self.item)

@@ -52,4 +52,27 @@ import TestSupport
             }
         }
     }
+
+    /// A long history is shown a hundred versions a page, newest first.
+    @Test func aLongHistoryIsPaged() async throws {
+        let store = try DatasetStore(home: scratch("paged"), durable: false)
+        let file = scratch("paged-file.txt")
+        for number in 1...103 {
+            try "\(number)\n".write(toFile: file, atomically: false, encoding: .utf8)
+            _ = try store.commit(dataset: "long", paths: [file], message: "number \(number)")
+        }
+        try await app(store).test(.router) { client in
+            try await client.execute(uri: "/ui/datasets/long", method: .get) { response in
+                let page = String(buffer: response.body)
+                #expect(page.components(separatedBy: #"name="to""#).count - 1 == 100)
+                #expect(page.contains("number 103") && page.contains("number 4") && !page.contains("number 3<"))
+                #expect(page.contains(#"href="/ui/datasets/long?page=2">Older versions"#) && !page.contains("Newer versions"))
+            }
+            try await client.execute(uri: "/ui/datasets/long?page=2", method: .get) { response in
+                let page = String(buffer: response.body)
+                #expect(page.components(separatedBy: #"name="to""#).count - 1 == 3)
+                #expect(page.contains("number 3<") && page.contains("Newer versions") && !page.contains("Older versions"))
+            }
+        }
+    }
 }

@@ -246,15 +246,24 @@ public struct DashboardRoutes: Sendable {
                 "has_datasets": !list.isEmpty, "playground": playground != nil]
     }
 
+    /// Versions shown per page of a dataset's history.
+    static let versionsPerPage = 100
+
     func dataset(_ name: String, _ query: Parameters) throws -> [String: Any] {
-        let versions = try store.versions(of: name)
-        return ["name": name, "has_versions": !versions.isEmpty, "playground": playground != nil,
-                "versions": versions.enumerated().map { index, version -> [String: Any] in
-                    ["id": version.id.hex, "short": version.id.short, "dataset": name, "sequence": version.sequence,
-                     "created": Format.time(version.created), "message": version.message, "size": Format.bytes(version.bytes),
-                     "commit": Format.commit(version.provenance.commit), "run": version.provenance.run ?? false, "tags": version.tags,
-                     "isTo": index == 0, "isFrom": index == 1]
-                }]
+        let page = max(1, min(1_000_000, Int(query.get("page") ?? "1") ?? 1)), perPage = Self.versionsPerPage
+        let versions = try store.versions(of: name, limit: perPage + 1, offset: (page - 1) * perPage)
+        var context: [String: Any] = [
+            "name": name, "has_versions": !versions.isEmpty, "playground": playground != nil,
+            "versions": versions.prefix(perPage).enumerated().map { index, version -> [String: Any] in
+                ["id": version.id.hex, "short": version.id.short, "dataset": name, "sequence": version.sequence,
+                 "created": Format.time(version.created), "message": version.message, "size": Format.bytes(version.bytes),
+                 "commit": Format.commit(version.provenance.commit), "run": version.provenance.run ?? false, "tags": version.tags,
+                 "isTo": index == 0, "isFrom": index == 1]
+            },
+        ]
+        if versions.count > perPage { context["next"] = "/ui/datasets/\(Self.escape(name))?page=\(page + 1)" }
+        if page > 1 { context["previous"] = "/ui/datasets/\(Self.escape(name))?page=\(page - 1)" }
+        return context
     }
 
     func version(_ name: String, _ ref: String) throws -> [String: Any] {

@@ -89,6 +89,7 @@ enum DashboardTemplates {
             {{#versions}}<tr><td><input type="radio" name="from" value="{{id}}" aria-label="from {{short}}"{{#isFrom}} checked{{/isFrom}}></td><td><input type="radio" name="to" value="{{id}}" aria-label="to {{short}}"{{#isTo}} checked{{/isTo}}></td>
             <td>{{sequence}}</td><td><a href="/ui/datasets/{{dataset}}/versions/{{id}}"><code>{{short}}</code></a>{{#tags}} <em>{{.}}</em>{{/tags}}</td><td>{{created}}</td><td class="wrap">{{message}}</td><td>{{size}}</td><td><code>{{commit}}</code></td><td>{{#run}}<a href="/ui/runs/{{run}}">{{run}}</a>{{/run}}</td></tr>{{/versions}}
             </table>{{#has_versions}}<button type="submit">Compare</button>{{/has_versions}}</form>
+            <p>{{#previous}}<a href="{{previous}}">Newer versions</a> {{/previous}}{{#next}}<a href="{{next}}">Older versions</a>{{/next}}</p>
             {{/body}}{{/layout}}
             """,
         "version": """

@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // The dashboard's templates (Hummingbird's own template library; no dependencies of its own).
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // S3's HTTP: the S3 client is wf's own (SigV4, a few operations); its transport is async-http-client's.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Linux calls that Glibc's Swift module leaves out (syncfs).
@@ -53,6 +55,9 @@ let package = Package(
                                                .product(name: "Mustache", package: "swift-mustache"),
                                                .product(name: "Crypto", package: "swift-crypto"),
                                                "TextGeneration"]),
+        // S3 and its compatibles as an ObjectStore: SigV4, credentials as the AWS tools take them, a small client.
+        .target(name: "S3", dependencies: ["Datasets", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                           .product(name: "Crypto", package: "swift-crypto")]),
         // OpenBLAS (Debian libopenblas-dev) through pkg-config.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // libgit2 (Debian libgit2-dev) through pkg-config.
@@ -82,6 +87,7 @@ let package = Package(
                 "Triggers",
                 "Server",
                 "Benchmarks",
+                "S3",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -97,6 +103,7 @@ let package = Package(
         .testTarget(name: "PythonSourceTests", dependencies: ["PythonSource"], exclude: ["Fixtures"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Workflows", "TextGeneration", "TestSupport"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "TestSupport"]),
+        .testTarget(name: "S3Tests", dependencies: ["S3", "Datasets", "TestSupport"]),
         .testTarget(name: "TriggersTests", dependencies: ["Triggers", "GitSource", "Runner", "Datasets", "TestSupport"]),
         // Routes in process (HummingbirdTesting's router framework: no socket).
         .testTarget(name: "ServerTests", dependencies: ["Server", "Datasets", "Triggers", "TextGeneration", "TestSupport",

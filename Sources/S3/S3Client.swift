@@ -14,6 +14,8 @@ public struct S3Client: Sendable {
     public var attempts = 6
     /// The first retry waits up to this long; each later one up to twice as long as the last.
     public var backoff: Double = 0.2
+    /// Sees each request sent (`PUT key?partNumber=2&uploadId=…`), for tests and `--verbose`.
+    public var observe: (@Sendable (String) -> Void)?
 
     public init(endpoint: S3Endpoint, credentials: AWSCredentials) {
         self.endpoint = endpoint
@@ -89,7 +91,8 @@ public struct S3Client: Sendable {
             request.headers.replaceOrAdd(name: "Content-Length", value: "\(bytes.count)")
             request.body = .bytes(bytes)
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(300))
+        observe?("\(method.rawValue) \(key ?? "")" + (queryText.isEmpty ? "" : "?\(queryText)"))
+        let response = try await Self.http.execute(request, timeout: .seconds(600))
         let status = Int(response.status.code)
         if status == 200 || status == 206, let sink {
             for try await chunk in response.body { try sink(chunk) }
@@ -98,6 +101,18 @@ public struct S3Client: Sendable {
         let collected = try await response.body.collect(upTo: 64 << 20)
         return Answer(status: status, headers: response.headers, body: Array(collected.readableBytesView))
     }
+
+    /// One client for the process. A failed connection fails the request at once (the retries
+    /// with backoff are `send`'s): async-http-client would otherwise retry it until the
+    /// request's deadline, minutes for a refused port. Up to 16 connections per host, for the
+    /// many small objects of a push.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(10), read: .seconds(120))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     /// `host` or `host:port` as the Host header names it (the port only when not the scheme's own).
     static func hostHeader(_ url: URL) -> String {

@@ -29,6 +29,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case unknownRun(String)
     case ambiguousRun(String, candidates: [String])
     case io(path: String, operation: String, errno: Int32)
+    /// A remote's configuration, or a push or pull it refuses (diverged histories, a remote that moved).
+    case remote(String)
 
     public var description: String {
         switch self {
@@ -92,6 +94,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             return "\(quoted(id)) matches several runs (\(candidates.prefix(4).joined(separator: ", "))); give more of the id"
         case .io(let path, let operation, let code):
             return "\(operation) \(path) failed: \(String(cString: strerror(code)))" + DatasetError.advice(errno: code)
+        case .remote(let message):
+            return message
         }
     }
 

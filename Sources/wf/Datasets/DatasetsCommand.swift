@@ -16,6 +16,7 @@ struct DatasetsCommand: ParsableCommand {
         subcommands: [
             ListCommand.self, VersionsCommand.self, PutCommand.self, ShowCommand.self, CatCommand.self,
             ExportCommand.self, DiffCommand.self, TagCommand.self, VerifyCommand.self, GCCommand.self,
+            RemoteCommand.self, PushCommand.self, PullCommand.self, FetchCommand.self, CloneCommand.self,
         ]
     )
 }

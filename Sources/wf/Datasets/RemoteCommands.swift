@@ -1,0 +1,255 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import S3
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A remote's object store: a bucket (`s3://BUCKET/PREFIX`, credentials as the AWS tools take
+/// them) or a folder (an absolute path, or `file://PATH`).
+enum RemoteStores {
+    static func open(_ remote: RemoteConfig) throws -> any ObjectStore {
+        if remote.url.hasPrefix("s3://") {
+            let client = S3Client(endpoint: try S3Endpoint.resolve(endpoint: remote.endpoint, region: remote.region),
+                                  credentials: try AWSCredentials.resolve())
+            return S3ObjectStore(location: try S3Location(parsing: remote.url), client: client)
+        }
+        return FolderObjectStore(root: try folder(remote.url))
+    }
+
+    /// Checks a URL as `remote add` takes it; throws the reason.
+    static func check(_ url: String, endpoint: String?, region: String?) throws {
+        if url.hasPrefix("s3://") {
+            _ = try S3Location(parsing: url)
+            _ = try S3Endpoint.resolve(endpoint: endpoint, region: region)
+        } else {
+            _ = try folder(url)
+            if endpoint != nil || region != nil { throw ValidationError("--endpoint and --region are for s3:// remotes") }
+        }
+    }
+
+    static func folder(_ url: String) throws -> String {
+        let path = url.hasPrefix("file://") ? String(url.dropFirst("file://".count)) : url
+        guard path.hasPrefix("/") else { throw ValidationError("\(url): a remote is s3://BUCKET/PREFIX or an absolute folder path") }
+        return path
+    }
+}
+
+/// Progress of a transfer on standard error: bytes, objects, rate; a terminal only.
+final class TransferLine: @unchecked Sendable {
+    let verb: String
+    let enabled: Bool
+    let started = Date()
+    private let lock = NSLock()
+    private var last = Date.distantPast
+
+    init(_ verb: String, enabled: Bool) {
+        self.verb = verb
+        self.enabled = enabled && isatty(STDERR_FILENO) == 1
+    }
+
+    func update(_ progress: TransferProgress) {
+        guard enabled else { return }
+        let now = Date()
+        guard lock.withLock({ now.timeIntervalSince(last) >= 0.1 ? { last = now; return true }() : false }) || progress.bytes == progress.totalBytes else { return }
+        let seconds = max(now.timeIntervalSince(started), 0.001)
+        let percent = progress.totalBytes > 0 ? Int(Double(progress.bytes) * 100 / Double(progress.totalBytes)) : 100
+        Progress.line("\(verb): \(Format.bytes(progress.bytes)) of \(Format.bytes(progress.totalBytes)) (\(percent)%), "
+                      + "\(progress.objects) of \(progress.totalObjects) objects, \(Format.bytes(Int64(Double(progress.bytes) / seconds)))/s")
+    }
+
+    func finish() { if enabled { Progress.clear() } }
+}
+
+struct RemoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remote",
+        abstract: "Name the places versions are pushed to and pulled from: S3 buckets or folders.",
+        discussion: """
+            A remote holds datasets in the store's own layout (objects and records by their sha256, one small object per dataset head and tag), so only what the other side lacks ever moves.
+
+            Examples:
+              wf datasets remote add origin s3://my-bucket/wf
+              wf datasets remote add minio s3://datasets --endpoint http://127.0.0.1:9000
+              wf datasets remote add share /mnt/team/wf-datasets
+
+            S3 credentials come from the environment as the AWS tools take them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or AWS_PROFILE with ~/.aws/credentials); AWS_ENDPOINT_URL and AWS_REGION apply when the remote names none. They are never stored.
+            """,
+        subcommands: [Add.self, List.self, Remove.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Add a remote.")
+        @Argument(help: "Its name.") var name: String
+        @Argument(help: "s3://BUCKET/PREFIX, or an absolute folder path.") var url: String
+        @Option(help: "The S3 endpoint, for a service other than AWS (MinIO, Ceph, R2): http(s)://HOST[:PORT].") var endpoint: String?
+        @Option(help: "The S3 region (default: AWS_REGION, else us-east-1).") var region: String?
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            try RemoteStores.check(url, endpoint: endpoint, region: region)
+            try store.open().addRemote(RemoteConfig(name: name, url: url, endpoint: endpoint, region: region))
+            print("added remote \(name): \(url)" + (endpoint.map { " at \($0)" } ?? ""))
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List the remotes.")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let remotes = try store.open(.readOnly).remotes()
+            if output.json { return try JSONOutput.print(remotes) }
+            if remotes.isEmpty { return print("no remotes: add one with wf datasets remote add NAME s3://BUCKET/PREFIX") }
+            var table = Table(headers: ["NAME", "URL", "ENDPOINT", "REGION"])
+            for remote in remotes { table.append([remote.name, remote.url, remote.endpoint ?? "-", remote.region ?? "-"]) }
+            print(table.render())
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a remote (nothing on it is deleted).")
+        @Argument(help: "Its name.") var name: String
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            try store.open().removeRemote(name)
+            print("removed remote \(name)")
+        }
+    }
+}
+
+/// Options every transfer takes.
+struct TransferOptions: ParsableArguments {
+    @Option(help: "The remote (default: the only one).") var remote: String?
+    @OptionGroup var output: OutputOptions
+}
+
+/// Prints a transfer's outcome: one line per dataset and a summary.
+func printTransfer(_ report: TransferReport, verb: String, remote: String, json: Bool) throws {
+    if json { return try JSONOutput.print(report) }
+    for dataset in report.datasets {
+        let head = dataset.head.map { String($0.prefix(12)) } ?? "-"
+        print("\(dataset.name): \(dataset.state)" + (dataset.versions > 0 ? " (\(Format.count(dataset.versions, "version")), head \(head))" : " at \(head)"))
+    }
+    let rate = report.seconds > 0 ? Double(report.bytesSent) / report.seconds : 0
+    print("\(verb) \(Format.count(report.objectsSent, "object")) (\(Format.bytes(report.bytesSent)), \(Format.bytes(Int64(rate)))/s) "
+          + "and \(Format.count(report.records, "record")) \(verb == "sent" ? "to" : "from") \(remote); "
+          + "\(Format.count(report.objectsSkipped, "object")) already there, in \(Format.decimal(report.seconds, places: 2)) s")
+}
+
+struct PushCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "push",
+        abstract: "Send datasets and their histories to a remote: only what it lacks, heads last.",
+        discussion: """
+            Objects and records move by their sha256; objects over 64 MiB go to S3 in parts, and an upload cut off (a kill, a lost network) resumes where it stopped when pushed again. Each dataset's head moves only if the remote's is still the one read (S3's conditional writes), so two pushers never lose a version: the later one is told to pull first.
+
+            Examples:
+              wf datasets push                      every dataset
+              wf datasets push generated-text       one dataset's newest version
+              wf datasets push generated-text~2 --remote origin
+            """
+    )
+
+    @Argument(help: "Datasets (NAME) or versions (a REF); none pushes every dataset.") var targets: [String] = []
+    @OptionGroup var transfer: TransferOptions
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let local = try store.open()
+        let config = try local.remote(transfer.remote)
+        let remote = try RemoteStores.open(config)
+        let line = TransferLine("pushing to \(config.name)", enabled: !transfer.output.json)
+        let targets = self.targets
+        let report = try Blocking.wait { try await local.push(targets, to: remote, progress: line.update) }
+        line.finish()
+        try printTransfer(report, verb: "sent", remote: remote.description, json: transfer.output.json)
+    }
+}
+
+struct PullCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pull",
+        abstract: "Bring datasets' new versions from a remote into the local history.",
+        discussion: """
+            Fetches what the local store lacks (each object checked against its sha256 as it arrives), then moves each dataset's history forward to the remote's head. A dataset whose local history has versions the remote lacks is refused, with nothing changed.
+
+            Examples:
+              wf datasets pull                  every dataset on the remote
+              wf datasets pull generated-text
+            """
+    )
+
+    @Argument(help: "Datasets; none pulls every dataset on the remote.") var datasets: [String] = []
+    @OptionGroup var transfer: TransferOptions
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let local = try store.open()
+        let config = try local.remote(transfer.remote)
+        let remote = try RemoteStores.open(config)
+        let line = TransferLine("pulling from \(config.name)", enabled: !transfer.output.json)
+        let datasets = self.datasets
+        let report = try Blocking.wait { try await local.pull(datasets, from: remote, progress: line.update) }
+        line.finish()
+        try printTransfer(report, verb: "received", remote: remote.description, json: transfer.output.json)
+    }
+}
+
+struct FetchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Download what the local store lacks of a remote's datasets, without changing the local history.",
+        discussion: "Then `wf datasets pull` moves the history forward without downloading again."
+    )
+
+    @Argument(help: "Datasets; none fetches every dataset on the remote.") var datasets: [String] = []
+    @OptionGroup var transfer: TransferOptions
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let local = try store.open()
+        let config = try local.remote(transfer.remote)
+        let remote = try RemoteStores.open(config)
+        let line = TransferLine("fetching from \(config.name)", enabled: !transfer.output.json)
+        let datasets = self.datasets
+        let report = try Blocking.wait { try await local.fetch(datasets, from: remote, progress: line.update) }
+        line.finish()
+        try printTransfer(report, verb: "received", remote: remote.description, json: transfer.output.json)
+    }
+}
+
+struct CloneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clone",
+        abstract: "Make a store from a remote: add it as `origin` and pull every dataset.",
+        discussion: """
+            Example:
+              wf datasets clone s3://my-bucket/wf --home ~/work/copy
+            """
+    )
+
+    @Argument(help: "s3://BUCKET/PREFIX, or an absolute folder path.") var url: String
+    @Option(help: "The S3 endpoint, for a service other than AWS.") var endpoint: String?
+    @Option(help: "The S3 region.") var region: String?
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        try RemoteStores.check(url, endpoint: endpoint, region: region)
+        let local = try store.open()
+        guard try local.listDatasets().isEmpty, try local.remotes().isEmpty else {
+            throw ValidationError("\(store.resolvedHome) already has datasets or remotes; clone into a new --home, or add the remote and pull")
+        }
+        let config = RemoteConfig(name: "origin", url: url, endpoint: endpoint, region: region)
+        let remote = try RemoteStores.open(config)
+        let line = TransferLine("cloning", enabled: !output.json)
+        let report = try Blocking.wait { try await local.pull([], from: remote, progress: line.update) }
+        line.finish()
+        try local.addRemote(config)
+        try printTransfer(report, verb: "received", remote: remote.description, json: output.json)
+    }
+}

@@ -42,7 +42,8 @@ let package = Package(
         // Python source read without running it (tokenizer, parser, literals): settings in a repository's own script.
         .target(name: "PythonSource"),
         // Running workflows: plan, steps, executors (bubblewrap, Podman/Docker), dataset outputs with provenance.
-        .target(name: "Runner", dependencies: ["Workflows", "Datasets", "GitSource", "TextGeneration", "Training", "PythonSource"]),
+        .target(name: "Runner", dependencies: ["Workflows", "Datasets", "GitSource", "TextGeneration", "Training", "PythonSource", "S3",
+                                               .product(name: "Crypto", package: "swift-crypto")]),
         // Linked repositories, their mirrors, polling, webhook checks, the run queue: the daemon's logic without HTTP.
         .target(name: "Triggers", dependencies: ["Datasets", "GitSource", "Workflows", "Runner", .product(name: "Crypto", package: "swift-crypto"),
                                                  .product(name: "GRDB", package: "GRDB.swift")]),
@@ -108,6 +109,6 @@ let package = Package(
         // Routes in process (HummingbirdTesting's router framework: no socket).
         .testTarget(name: "ServerTests", dependencies: ["Server", "Datasets", "Triggers", "TextGeneration", "TestSupport",
                                                         .product(name: "HummingbirdTesting", package: "hummingbird")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TextGeneration", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["wf", "Datasets", "TextGeneration", "TestSupport", "S3"]),
     ]
 )

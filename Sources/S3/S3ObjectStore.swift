@@ -80,7 +80,19 @@ public struct S3ObjectStore: ObjectStore {
     }
 
     public func list(prefix: String) async throws -> [String: Int64] {
-        var keys = [String: Int64](), token: String?
+        try await listing(prefix: prefix).mapValues(\.size)
+    }
+
+    /// An object of a listing: its size and ETag (the MD5 of its bytes, quoted, unless it
+    /// went up in parts: then it holds a `-`).
+    public struct Listed: Sendable, Equatable {
+        public var size: Int64
+        public var etag: String?
+    }
+
+    /// Every key under `prefix` (relative to the location's prefix) with its size and ETag.
+    public func listing(prefix: String) async throws -> [String: Listed] {
+        var keys = [String: Listed](), token: String?
         let full = location.key(prefix)
         let strip = location.prefix.isEmpty ? 0 : location.prefix.count + 1
         repeat {
@@ -92,7 +104,7 @@ public struct S3ObjectStore: ObjectStore {
             }
             for item in parsed.items {
                 guard let key = item["Key"], let size = item["Size"].flatMap(Int64.init) else { continue }
-                keys[String(key.dropFirst(strip))] = size
+                keys[String(key.dropFirst(strip))] = Listed(size: size, etag: item["ETag"])
             }
             token = parsed.fields["IsTruncated"] == "true" ? parsed.fields["NextContinuationToken"] : nil
         } while token != nil

@@ -15,7 +15,7 @@ public enum Action: String, Sendable, CaseIterable {
         case .script: return ["script", "image"]
         case .container: return ["image", "args", "command"]
         case .createModel: return ["name", "type"]
-        case .s3Download: return ["url", "path", "region", "accessKey", "secretAccessKey"]
+        case .s3Download: return ["url", "path", "region", "endpoint", "access-key", "secret-access-key", "accessKey", "secretAccessKey"]
         case .textGeneration: return ["settings", "model", "prompt", "seed", "max_length", "max_new_tokens", "num_return_sequences",
                                       "temperature", "top_k", "top_p", "repetition_penalty", "do_sample", "no_repeat_ngram_size", "num_beams"]
         case .train: return ["data", "from", "epochs", "batch_size", "context", "learning_rate", "layers", "heads", "embedding",
@@ -28,6 +28,7 @@ public enum Action: String, Sendable, CaseIterable {
         case .script: return ["script"]
         case .container: return ["image"]
         case .createModel: return ["name", "type"]
+        case .s3Download: return ["url"]
         default: return []
         }
     }

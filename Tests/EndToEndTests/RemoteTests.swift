@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import S3
 import Testing
 import TestSupport
 
@@ -135,6 +136,52 @@ import TestSupport
         let exported = scratch("exported")
         #expect(try wf(["datasets", "export", "weights", exported, "--home", copy], env).status == 0)
         #expect(FileManager.default.contentsEqual(atPath: "\(exported)/\(name)", andPath: big))
+    }
+
+    /// `s3-download@v1` in a workflow: a prefix of a bucket into a dataset output, with the
+    /// credentials given as secrets; then the same with a wrong secret, which fails the run.
+    @Test(.enabled(if: MotoServer.executable != nil, "NO MOTO: the s3-download@v1 test is skipped; .ci/run makes .build/venv-moto (pip install 'moto[server]')"))
+    func s3DownloadFetchesAPrefixIntoADataset() async throws {
+        let moto = try MotoServer(buckets: ["wf-data"], log: scratch("moto.log"))
+        let bucket = S3ObjectStore(location: S3Location(bucket: "wf-data", prefix: ""),
+                                   client: S3Client(endpoint: try S3Endpoint.resolve(endpoint: moto.endpoint, region: nil, environment: [:]),
+                                                    credentials: AWSCredentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey)))
+        for (key, text) in [("corpus/a.txt", "alpha\n"), ("corpus/deep/b.txt", "beta\n"), ("corpus2/not-this.txt", "no\n"), ("other/c.txt", "no\n")] {
+            #expect(try await bucket.put(key, bytes: Array(text.utf8), sha256: nil, condition: .always))
+        }
+        let workflow = """
+            on: {github: {branches: {only: main}}}
+            jobs:
+              download:
+                outputs:
+                  data: {type: dataset, with: {ref: downloaded}}
+                uses: s3-download@v1
+                with:
+                  url: s3://wf-data/corpus
+                  endpoint: \(moto.endpoint)
+                  access-key: secret:S3_KEY
+                  secret-access-key: secret:S3_SECRET
+                  path: raw
+            """
+        let repo = try WorkflowRepository(in: scratch, workflow: workflow)
+        let home = scratch("home")
+        let secrets = ["WF_SECRETS": scratch("secrets"), "AWS_ACCESS_KEY_ID": "", "AWS_ENDPOINT_URL": ""]
+        #expect(try WFBinary.run(["secrets", "set", "S3_KEY"], environment: secrets, input: moto.accessKeyID).status == 0)
+        #expect(try WFBinary.run(["secrets", "set", "S3_SECRET"], environment: secrets, input: moto.secretAccessKey).status == 0)
+        let run = try WFBinary.run(["run", repo.workflowFile, "--home", home], environment: secrets)
+        #expect(run.status == 0, "\(run.stderr)")
+        let shown = try WFBinary.run(["datasets", "show", "downloaded", "--home", home]).stdout
+        #expect(shown.contains("raw/a.txt") && shown.contains("raw/deep/b.txt") && !shown.contains("not-this"), "\(shown)")
+        #expect(try WFBinary.run(["datasets", "cat", "downloaded", "raw/deep/b.txt", "--home", home]).stdout == "beta\n")
+        #expect(!run.stderr.contains(moto.secretAccessKey), "a secret reached the log")
+
+        #expect(try WFBinary.run(["secrets", "set", "S3_SECRET"], environment: secrets, input: "wrong").status == 0)
+        try repo.scratch.write("repo/README.md", "again\n")
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "again")
+        let denied = try WFBinary.run(["run", repo.workflowFile, "--home", home], environment: secrets)
+        #expect(denied.status != 0 && denied.stderr.contains("refused the credentials"), "\(denied.stderr)")
+        #expect(try versions(home, "downloaded").count == 1, "a failed download committed a version")
     }
 
     @Test func aFolderRemoteRefusesADamagedObjectAndChangesNothing() throws {

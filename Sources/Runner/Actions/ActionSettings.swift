@@ -75,7 +75,7 @@ public enum StepSettings: Codable, Sendable, Equatable {
             }
         case .textGeneration:
             if outputs(["dataset"]).isEmpty { return ("outputs", "\(action) needs a dataset output for outputs.txt and outputs.json") }
-        case .train, .gitCheckout:
+        case .train, .gitCheckout, .s3Download:
             let folders = outputs(["dataset", "volume"])
             if folders.count != 1 {
                 return ("outputs", "\(action) writes into one dataset or volume output; this job has \(folders.isEmpty ? "none" : folders.joined(separator: ", "))")
@@ -197,14 +197,56 @@ public struct CreateModelSettings: ActionSettings {
     public var type: String
 }
 
-/// `s3-download@v1`: parsed so files that use it validate; not run yet.
+/// `s3-download@v1`, as Gradient documents it: `url` (`s3://BUCKET/PATH`, a prefix or one
+/// object), `access-key` and `secret-access-key` (usually `secret:NAME`), and optionally
+/// `region`, `endpoint` (an S3-compatible service) and `path` (where in the job's output the
+/// files go). `accessKey` and `secretAccessKey` are taken as the same keys.
 public struct S3DownloadSettings: ActionSettings {
     public static let action = Action.s3Download
-    public var url: Value?
+    public var url: Value
     public var path: Value?
     public var region: Value?
+    public var endpoint: Value?
     public var accessKey: Value?
     public var secretAccessKey: Value?
+
+    enum CodingKeys: String, CodingKey {
+        case url, path, region, endpoint
+        case accessKey = "access-key", secretAccessKey = "secret-access-key"
+        case accessKeyCamel = "accessKey", secretAccessKeyCamel = "secretAccessKey"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let url = try container.decodeIfPresent(Value.self, forKey: .url)
+        path = try container.decodeIfPresent(Value.self, forKey: .path)
+        region = try container.decodeIfPresent(Value.self, forKey: .region)
+        endpoint = try container.decodeIfPresent(Value.self, forKey: .endpoint)
+        func either(_ hyphenated: CodingKeys, _ camel: CodingKeys) throws -> Value? {
+            let first = try container.decodeIfPresent(Value.self, forKey: hyphenated), second = try container.decodeIfPresent(Value.self, forKey: camel)
+            if first != nil && second != nil {
+                throw WithDecoder.Problem(key: camel.rawValue, message: "is \(hyphenated.rawValue) written a second time; keep one")
+            }
+            return first ?? second
+        }
+        accessKey = try either(.accessKey, .accessKeyCamel)
+        secretAccessKey = try either(.secretAccessKey, .secretAccessKeyCamel)
+        guard let url else { throw WithDecoder.Problem(key: "url", message: "is missing: give the s3://BUCKET/PATH to download") }
+        self.url = url
+        if (accessKey == nil) != (secretAccessKey == nil) {
+            throw WithDecoder.Problem(key: accessKey == nil ? "access-key" : "secret-access-key", message: "is missing: give access-key and secret-access-key together")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(url, forKey: .url)
+        try container.encodeIfPresent(path, forKey: .path)
+        try container.encodeIfPresent(region, forKey: .region)
+        try container.encodeIfPresent(endpoint, forKey: .endpoint)
+        try container.encodeIfPresent(accessKey, forKey: .accessKey)
+        try container.encodeIfPresent(secretAccessKey, forKey: .secretAccessKey)
+    }
 }
 
 /// `text-generation@v1`: `settings` names the repository's settings (`INPUT/PATH` of a JSON,

@@ -18,7 +18,7 @@ enum StepFactory {
         case .script(let settings): return ScriptStep(settings: settings)
         case .container(let settings): return ContainerStep(settings: settings)
         case .createModel(let settings): return CreateModelStep(settings: settings)
-        case .s3Download: return UnimplementedStep(action: .s3Download, advice: "put the files in a dataset (wf datasets put) and use a dataset input")
+        case .s3Download(let settings): return S3DownloadStep(settings: settings)
         case .textGeneration(let settings): return TextGenerationStep(settings: settings)
         case .train(let settings): return TrainStep(settings: settings)
         }

@@ -42,12 +42,9 @@ public struct RemoteBenchmark {
 
     struct Failed: Error, CustomStringConvertible { var description: String }
 
-    public func run(log: (String) -> Void) throws -> [Figure] {
-        let folder = NSTemporaryDirectory() + "wf-bench-remote-\(getpid())"
-        mkdir(folder, 0o755)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        // moto keeps objects in memory and takes any credentials when IAM is off.
-        let port = 20_000 + Int(getpid() % 20_000)
+    /// Runs `body` beside a fresh moto server (objects in memory, any credentials accepted
+    /// while IAM is off), with the AWS variables both tools read pointing at it and a bucket `bench`.
+    func withServer(port: Int, _ body: () throws -> Void) throws {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: moto)
         server.arguments = ["-H", "127.0.0.1", "-p", "\(port)"]
@@ -55,9 +52,8 @@ public struct RemoteBenchmark {
         server.standardError = FileHandle.nullDevice
         try server.run()
         defer { server.terminate(); server.waitUntilExit() }
-        let endpoint = "http://127.0.0.1:\(port)"
         for (name, value) in ["AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench-secret", "AWS_REGION": "us-east-1",
-                              "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "AWS_SESSION_TOKEN": ""] {
+                              "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:\(port)"] {
             setenv(name, value, 1)
         }
         unsetenv("AWS_SESSION_TOKEN")
@@ -67,8 +63,14 @@ public struct RemoteBenchmark {
             ready = (try? ChildProcess.run([aws, "s3", "mb", "s3://bench"])) != nil
             if !ready { usleep(100_000) }
         }
-        guard ready else { throw Failed(description: "moto_server did not start on \(endpoint)") }
+        guard ready else { throw Failed(description: "moto_server did not start on 127.0.0.1:\(port)") }
+        try body()
+    }
 
+    public func run(log: (String) -> Void) throws -> [Figure] {
+        let folder = NSTemporaryDirectory() + "wf-bench-remote-\(getpid())"
+        mkdir(folder, 0o755)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         var generator = SyntheticFiles(seed: 7)
         let small = "\(folder)/small"
         mkdir(small, 0o755)
@@ -80,29 +82,33 @@ public struct RemoteBenchmark {
         try generator.write(bytes: bigFileBytes, to: "\(big)/big.bin")
 
         var figures = [Figure]()
-        for (label, tree, files, bytes) in [("\(smallFiles) small files", small, smallFiles, smallBytes),
-                                            ("one \(bigFileBytes >> 20) MiB file", big, 1, Int64(bigFileBytes))] {
-            let slug = files == 1 ? "big" : "small"
-            let home = "\(folder)/home-\(slug)"
-            try ChildProcess.run([wf, "datasets", "put", slug, tree, "--home", home])
-            try ChildProcess.run([wf, "datasets", "remote", "add", "origin", "s3://bench/wf-\(slug)", "--home", home])
-            log("\(label): wf datasets push")
-            let push = try ChildProcess.run([wf, "datasets", "push", "--home", home])
-            // The same tree again, as another dataset: every object is on the remote already.
-            try ChildProcess.run([wf, "datasets", "put", "\(slug)-again", tree, "--home", home])
-            let again = try Captured.run([wf, "datasets", "push", "\(slug)-again", "--json", "--home", home])
-            let second = (try? JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]) ?? [:]
-            log("\(label): wf datasets clone")
-            let pull = try ChildProcess.run([wf, "datasets", "clone", "s3://bench/wf-\(slug)", "--home", "\(folder)/clone-\(slug)"])
-            log("\(label): aws s3 sync up")
-            let upload = try ChildProcess.run([aws, "s3", "sync", tree, "s3://bench/aws-\(slug)/", "--only-show-errors"])
-            log("\(label): aws s3 sync down")
-            let download = try ChildProcess.run([aws, "s3", "sync", "s3://bench/aws-\(slug)/", "\(folder)/aws-down-\(slug)", "--only-show-errors"])
-            figures.append(Figure(tree: label, files: files, bytes: bytes, wfPushSeconds: push, wfPullSeconds: pull, awsUploadSeconds: upload,
-                                  awsDownloadSeconds: download, secondPushSent: (second["objects_sent"] as? Int) ?? -1,
-                                  secondPushSkipped: (second["objects_skipped"] as? Int) ?? -1))
-            try? FileManager.default.removeItem(atPath: "\(folder)/clone-\(slug)")
-            try? FileManager.default.removeItem(atPath: "\(folder)/aws-down-\(slug)")
+        for (number, (label, tree, files, bytes)) in [("\(smallFiles) small files", small, smallFiles, smallBytes),
+                                                      ("one \(bigFileBytes >> 20) MiB file", big, 1, Int64(bigFileBytes))].enumerated() {
+            // Each tree against a fresh server, so neither tree's objects weigh on the other's figures.
+            try withServer(port: 20_000 + Int(getpid() % 20_000) + number) {
+                let slug = files == 1 ? "big" : "small"
+                let home = "\(folder)/home-\(slug)"
+                try ChildProcess.run([wf, "datasets", "put", slug, tree, "--home", home])
+                try ChildProcess.run([wf, "datasets", "remote", "add", "origin", "s3://bench/wf-\(slug)", "--home", home])
+                // Interleaved, wf then aws each way, so both meet the server in the same state.
+                log("\(label): wf datasets push")
+                let push = try ChildProcess.run([wf, "datasets", "push", "--home", home])
+                log("\(label): aws s3 sync up")
+                let upload = try ChildProcess.run([aws, "s3", "sync", tree, "s3://bench/aws-\(slug)/", "--only-show-errors"])
+                // The same tree again, as another dataset: every object is on the remote already.
+                try ChildProcess.run([wf, "datasets", "put", "\(slug)-again", tree, "--home", home])
+                let again = try Captured.run([wf, "datasets", "push", "\(slug)-again", "--json", "--home", home])
+                let second = (try? JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any]) ?? [:]
+                log("\(label): wf datasets clone")
+                let pull = try ChildProcess.run([wf, "datasets", "clone", "s3://bench/wf-\(slug)", "--home", "\(folder)/clone-\(slug)"])
+                log("\(label): aws s3 sync down")
+                let download = try ChildProcess.run([aws, "s3", "sync", "s3://bench/aws-\(slug)/", "\(folder)/aws-down-\(slug)", "--only-show-errors"])
+                figures.append(Figure(tree: label, files: files, bytes: bytes, wfPushSeconds: push, wfPullSeconds: pull, awsUploadSeconds: upload,
+                                      awsDownloadSeconds: download, secondPushSent: (second["objects_sent"] as? Int) ?? -1,
+                                      secondPushSkipped: (second["objects_skipped"] as? Int) ?? -1))
+                try? FileManager.default.removeItem(atPath: "\(folder)/clone-\(slug)")
+                try? FileManager.default.removeItem(atPath: "\(folder)/aws-down-\(slug)")
+            }
         }
         return figures
     }

@@ -89,7 +89,7 @@ public struct S3Client: Sendable {
         for (name, value) in signed.headers { request.headers.add(name: name, value: value) }
         if method == .PUT || method == .POST || !bytes.isEmpty {
             request.headers.replaceOrAdd(name: "Content-Length", value: "\(bytes.count)")
-            request.body = .bytes(bytes)
+            request.body = .bytes(ByteBuffer(bytes: bytes))
         }
         observe?("\(method.rawValue) \(key ?? "")" + (queryText.isEmpty ? "" : "?\(queryText)"))
         let response = try await Self.http.execute(request, timeout: .seconds(600))

@@ -11,9 +11,12 @@ import NIOHTTP1
 public struct S3ObjectStore: ObjectStore {
     public let location: S3Location
     public let client: S3Client
-    /// Files at least this large go up in parts of `partSize` bytes.
+    /// Files at least this large go up in parts of `partSize` bytes (8 MiB, the AWS CLI's
+    /// chunk size; larger for a file that would need more than S3's 10,000 parts).
     public var multipartThreshold: Int64 = 64 << 20
-    public var partSize: Int64 = 16 << 20
+    public var partSize: Int64 = 8 << 20
+    /// Parts sent at once.
+    public var partsInFlight = 8
 
     public init(location: S3Location, client: S3Client) {
         self.location = location
@@ -136,10 +139,12 @@ struct MultipartUpload {
 
     var client: S3Client { store.client }
     var bucket: String { store.location.bucket }
+    /// `store.partSize`, or the whole MiB that keeps the upload within 10,000 parts.
+    var partSize: Int64 { max(store.partSize, (((size + 9_999) / 10_000 + (1 << 20) - 1) >> 20) << 20) }
 
     func run(progress: @escaping @Sendable (Int64) -> Void) async throws {
         var state = (try? JSONDecoder().decode(State.self, from: Data(contentsOf: URL(fileURLWithPath: stateFile)))).flatMap {
-            $0.key == key && $0.partSize == store.partSize ? $0 : nil
+            $0.key == key && $0.partSize == self.partSize ? $0 : nil
         }
         var done = [Int: String]()
         if let resumed = state {
@@ -149,30 +154,31 @@ struct MultipartUpload {
         if state == nil {
             let answer = try await client.send(.POST, bucket: bucket, key: key, query: [("uploads", "")])
             guard let id = S3XML.parse(answer.body)?.fields["UploadId"] else { throw ObjectStoreError("\(store.description): no UploadId for \(key)") }
-            state = State(uploadID: id, key: key, partSize: store.partSize)
+            state = State(uploadID: id, key: key, partSize: partSize)
             try FileManager.default.createDirectory(atPath: (stateFile as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try JSONEncoder().encode(state).write(to: URL(fileURLWithPath: stateFile), options: .atomic)
             done = [:]
         }
         let uploadID = state!.uploadID
-        let count = Int((size + store.partSize - 1) / store.partSize)
+        let partSize = self.partSize
+        let count = Int((size + partSize - 1) / partSize)
         let reader = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
         defer { try? reader.close() }
         var etags = [Int: String]()
-        // Parts go up four at a time; each is read, hashed (SHA-256 to sign, MD5 to check a resumed part) and sent.
+        // Parts go up `partsInFlight` at a time; each is read, hashed (SHA-256 to sign) and sent. A
+        // part the service already has (a resumed upload) is hashed with MD5, its ETag, and skipped if equal.
         try await withThrowingTaskGroup(of: (Int, String).self) { group in
             var next = 1, running = 0
             func readPart(_ number: Int) throws -> [UInt8] {
-                try reader.seek(toOffset: UInt64(Int64(number - 1) * store.partSize))
-                return [UInt8](reader.readData(ofLength: Int(min(store.partSize, size - Int64(number - 1) * store.partSize))))
+                try reader.seek(toOffset: UInt64(Int64(number - 1) * partSize))
+                return [UInt8](reader.readData(ofLength: Int(min(partSize, size - Int64(number - 1) * partSize))))
             }
             while next <= count || running > 0 {
-                while running < 4 && next <= count {
+                while running < store.partsInFlight && next <= count {
                     let number = next
                     next += 1
                     let bytes = try readPart(number)
-                    let md5 = "\"" + Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined() + "\""
-                    if let have = done[number], have == md5 {
+                    if let have = done[number], have == "\"" + Insecure.MD5.hash(data: bytes).map({ String(format: "%02x", $0) }).joined() + "\"" {
                         etags[number] = have
                         progress(Int64(bytes.count))
                         continue
@@ -182,7 +188,10 @@ struct MultipartUpload {
                         let answer = try await client.send(.PUT, bucket: bucket, key: key, query: [("partNumber", "\(number)"), ("uploadId", uploadID)],
                                                            body: .bytes(bytes, sha256: nil))
                         progress(Int64(bytes.count))
-                        return (number, answer.headers.first(name: "ETag") ?? md5)
+                        guard let etag = answer.headers.first(name: "ETag") else {
+                            throw ObjectStoreError("\(store.description): part \(number) of \(key) was stored without an ETag")
+                        }
+                        return (number, etag)
                     }
                 }
                 if running > 0, let (number, etag) = try await group.next() {

@@ -214,12 +214,16 @@ extension DatasetStore {
         /// The newest version the local history already has (where the new ones start), or nil.
         var base: ObjectID?
         var tags: [(id: ObjectID, record: TagRecord)]
+        /// The bytes of the records the local store lacks, kept only by a pull: a record stored
+        /// without its version in the index is what `verify` reports and `gc` refuses to sweep.
+        var records: [ObjectID: [UInt8]]
     }
 
     /// Downloads what the local store lacks of `datasets` (all the remote's when empty): the
     /// records from each head back to a version the local history has, the trees, the blobs,
-    /// the tags; each checked against its sha256 on arrival and stored as a local write would
-    /// (atomically, durably). The local history is not changed: `pull` does that.
+    /// the tags; each checked against its sha256 on arrival. Trees and blobs are stored as a
+    /// local write would (atomically, durably); records only with their versions, by `pull`.
+    /// The local history is not changed.
     public func fetch(_ datasets: [String], from remote: any ObjectStore,
                       progress: @escaping @Sendable (TransferProgress) -> Void = { _ in }) async throws -> TransferReport {
         let started = Date()
@@ -254,6 +258,15 @@ extension DatasetStore {
                 infos.append(VersionInfo(id: record.id, dataset: item.dataset, sequence: sequence, parent: record.parent, tree: record.tree,
                                          created: record.created, message: record.message, files: tree.fileCount, bytes: tree.totalBytes,
                                          provenance: record.provenance, tags: []))
+            }
+            // The records are durable before the index lists them, as a commit's are: the new
+            // versions', and the tags' that point at a version this store will have.
+            let arriving = Set(item.versions.map(\.id))
+            for record in item.versions { if let bytes = item.records[record.id] { try storeSmall(bytes, in: records) } }
+            for (id, tag) in item.tags {
+                guard let bytes = item.records[id] else { continue }
+                let known = try index.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE id = ?", arguments: [tag.version.hex]) == true }
+                if known || arriving.contains(tag.version) { try storeSmall(bytes, in: records) }
             }
             try index.write { db in
                 // Checked again inside the transaction: a local commit may have raced the download.
@@ -297,9 +310,10 @@ extension DatasetStore {
                 throw DatasetError.remote("\(remote.description) has no dataset \(dataset)")
             }
             var versions = [VersionRecord]()
+            var recordBytes = [ObjectID: [UInt8]]()
             var cursor: ObjectID? = headID
             while let id = cursor, !known.contains(id.hex) {
-                guard case .version(let record) = try await record(id, from: remote, report: &report), record.dataset == dataset else {
+                guard case .version(let record) = try await record(id, from: remote, keeping: &recordBytes, report: &report), record.dataset == dataset else {
                     throw DatasetError.remote("\(remote.description): record \(id.short) is not a version of \(dataset)")
                 }
                 versions.append(record)
@@ -322,10 +336,10 @@ extension DatasetStore {
             for key in try await remote.list(prefix: "tags/\(dataset)/").keys.sorted() {
                 guard let body = try await remote.get(key),
                       let id = ObjectID(hex: String(decoding: body.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
-                      case .tag(let tag) = try await record(id, from: remote, report: &report), tag.dataset == dataset else { continue }
+                      case .tag(let tag) = try await record(id, from: remote, keeping: &recordBytes, report: &report), tag.dataset == dataset else { continue }
                 tags.append((id, tag))
             }
-            fetched.append(Fetched(dataset: dataset, remoteHead: headID, versions: versions, base: cursor, tags: tags))
+            fetched.append(Fetched(dataset: dataset, remoteHead: headID, versions: versions, base: cursor, tags: tags, records: recordBytes))
         }
         report.objectsSent = wanted.count
         report.objectsSkipped = present.count
@@ -338,8 +352,9 @@ extension DatasetStore {
         return fetched
     }
 
-    /// A record from the local store, else from the remote (checked, then stored locally).
-    private func record(_ id: ObjectID, from remote: any ObjectStore, report: inout TransferReport) async throws -> StoredRecord {
+    /// A record from the local store, else from the remote (checked; its bytes go to `keeping`).
+    private func record(_ id: ObjectID, from remote: any ObjectStore, keeping: inout [ObjectID: [UInt8]],
+                        report: inout TransferReport) async throws -> StoredRecord {
         let bytes: [UInt8]
         if records.contains(id) {
             bytes = try records.readVerified(id)
@@ -351,7 +366,7 @@ extension DatasetStore {
                 throw DatasetError.remote("\(remote.description): the record \(id.short) arrived damaged (its bytes hash to \(ObjectID.of(body.bytes).short)); nothing was changed")
             }
             bytes = body.bytes
-            try storeSmall(bytes, in: records)
+            keeping[id] = bytes
             report.records += 1
         }
         guard let decoded = StoredRecord.decode(bytes) else { throw DatasetError.remote("\(remote.description): \(id.short) is not a record wf wrote") }

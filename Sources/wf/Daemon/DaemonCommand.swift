@@ -120,14 +120,9 @@ struct DaemonCommand: ParsableCommand {
         var logger = Logger(label: "wf.daemon")
         logger.logLevel = .critical
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        final class Outcome: @unchecked Sendable { var error: Error? }
-        let outcome = Outcome(), done = DispatchSemaphore(value: 0)
-        Task {
-            do { try await group.run() } catch { outcome.error = error }
-            done.signal()
-        }
-        done.wait()
-        if let error = outcome.error {
+        do {
+            try Blocking.wait { try await group.run() }
+        } catch {
             Console.error(Self.stamp() + "cannot take webhooks on \(listen ?? "?"): \(error); stopping")
             Console.error(Self.stamp() + "stopped")
             throw ExitCode.failure

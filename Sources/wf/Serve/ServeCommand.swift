@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Server
 import TextGeneration
@@ -64,14 +65,8 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         // wf's root command is synchronous: the server runs on the concurrency pool while this
         // thread waits for it.
-        final class Outcome: @unchecked Sendable { var error: Error? }
-        let outcome = Outcome(), done = DispatchSemaphore(value: 0)
-        Task {
-            do { try await serve() } catch { outcome.error = error }
-            done.signal()
-        }
-        done.wait()
-        if let error = outcome.error { throw error }
+        let command = self
+        try Blocking.wait { try await command.serve() }
     }
 
     func serve() async throws {

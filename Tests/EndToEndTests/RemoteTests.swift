@@ -97,6 +97,22 @@ import TestSupport
         #expect(denied.stderr.split(separator: "\n").count == 1 && !denied.stderr.contains("not-it"))
         let noCredentials = try wf(["datasets", "pull", "--home", b], ["AWS_ACCESS_KEY_ID": "", "AWS_SHARED_CREDENTIALS_FILE": scratch("none"), "HOME": scratch("nohome")])
         #expect(noCredentials.status != 0 && noCredentials.stderr.contains("no S3 credentials"), "\(noCredentials.stderr)")
+
+        // Credentials from two wf secrets, none in the environment: the remote keeps their names only.
+        let c = scratch("c")
+        let secrets = ["WF_SECRETS": scratch("secrets"), "AWS_ACCESS_KEY_ID": "", "AWS_SHARED_CREDENTIALS_FILE": scratch("none"),
+                       "AWS_ENDPOINT_URL": moto.endpoint]
+        #expect(try WFBinary.run(["secrets", "set", "S3_KEY"], environment: secrets, input: moto.accessKeyID).status == 0)
+        #expect(try WFBinary.run(["secrets", "set", "S3_SECRET"], environment: secrets, input: moto.secretAccessKey).status == 0)
+        #expect(try wf(["datasets", "remote", "add", "team", "s3://wf-datasets/team", "--access-key-secret", "S3_KEY", "--home", c], secrets)
+                    .stderr.contains("together"))
+        #expect(try wf(["datasets", "remote", "add", "team", "s3://wf-datasets/team", "--access-key-secret", "S3_KEY",
+                        "--secret-key-secret", "S3_SECRET", "--home", c], secrets).status == 0)
+        let fromSecrets = try wf(["datasets", "pull", "--home", c], secrets)
+        #expect(fromSecrets.status == 0, "\(fromSecrets.stderr)")
+        #expect(try versions(c, "corpus").map(\.id) == versions(a, "corpus").map(\.id))
+        let kept = try String(contentsOfFile: c + "/datasets/remotes.json", encoding: .utf8)
+        #expect(kept.contains("S3_SECRET") && !kept.contains(moto.secretAccessKey))
     }
 
     @Test(.enabled(if: MotoServer.executable != nil, "NO MOTO: the remote tests are skipped; .ci/run makes .build/venv-moto (pip install 'moto[server]')"))

@@ -1,19 +1,27 @@
 import Foundation
 
 /// A named remote of a store (`wf datasets remote add NAME URL`): where its objects live
-/// (`s3://BUCKET/PREFIX`, or a folder), and for S3 an endpoint and region. Kept in
-/// `HOME/datasets/remotes.json`, written atomically; credentials are never kept here.
+/// (`s3://BUCKET/PREFIX`, or a folder), and for S3 an endpoint, a region, and the names of the
+/// wf secrets holding its credentials. Kept in `HOME/datasets/remotes.json`, written
+/// atomically; credentials themselves are never kept here.
 public struct RemoteConfig: Sendable, Codable, Equatable {
     public var name: String
     public var url: String
     public var endpoint: String?
     public var region: String?
+    /// The names of the wf secrets (`wf secrets set NAME`) holding its access key id and
+    /// secret access key, when they come from there rather than the environment.
+    public var accessKeySecret: String?
+    public var secretKeySecret: String?
 
-    public init(name: String, url: String, endpoint: String? = nil, region: String? = nil) {
+    public init(name: String, url: String, endpoint: String? = nil, region: String? = nil, accessKeySecret: String? = nil,
+                secretKeySecret: String? = nil) {
         self.name = name
         self.url = url
         self.endpoint = endpoint
         self.region = region
+        self.accessKeySecret = accessKeySecret
+        self.secretKeySecret = secretKeySecret
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Runner
 import S3
 #if canImport(Glibc)
 import Glibc
@@ -11,8 +12,14 @@ import Glibc
 enum RemoteStores {
     static func open(_ remote: RemoteConfig) throws -> any ObjectStore {
         if remote.url.hasPrefix("s3://") {
-            let client = S3Client(endpoint: try S3Endpoint.resolve(endpoint: remote.endpoint, region: remote.region),
-                                  credentials: try AWSCredentials.resolve())
+            let credentials: AWSCredentials
+            if let keyName = remote.accessKeySecret, let secretName = remote.secretKeySecret {
+                let secrets = SecretStore()
+                credentials = AWSCredentials(accessKeyID: try secrets.value(keyName), secretAccessKey: try secrets.value(secretName))
+            } else {
+                credentials = try AWSCredentials.resolve()
+            }
+            let client = S3Client(endpoint: try S3Endpoint.resolve(endpoint: remote.endpoint, region: remote.region), credentials: credentials)
             return S3ObjectStore(location: try S3Location(parsing: remote.url), client: client)
         }
         return FolderObjectStore(root: try folder(remote.url))
@@ -73,8 +80,9 @@ struct RemoteCommand: ParsableCommand {
               wf datasets remote add origin s3://my-bucket/wf
               wf datasets remote add minio s3://datasets --endpoint http://127.0.0.1:9000
               wf datasets remote add share /mnt/team/wf-datasets
+              wf datasets remote add team s3://team-data --access-key-secret S3_KEY --secret-key-secret S3_SECRET
 
-            S3 credentials come from the environment as the AWS tools take them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or AWS_PROFILE with ~/.aws/credentials); AWS_ENDPOINT_URL and AWS_REGION apply when the remote names none. They are never stored.
+            S3 credentials come from the environment as the AWS tools take them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or AWS_PROFILE with ~/.aws/credentials), or from two wf secrets named with --access-key-secret and --secret-key-secret; AWS_ENDPOINT_URL and AWS_REGION apply when the remote names none. The remote keeps only the secrets' names.
             """,
         subcommands: [Add.self, List.self, Remove.self]
     )
@@ -85,11 +93,21 @@ struct RemoteCommand: ParsableCommand {
         @Argument(help: "s3://BUCKET/PREFIX, or an absolute folder path.") var url: String
         @Option(help: "The S3 endpoint, for a service other than AWS (MinIO, Ceph, R2): http(s)://HOST[:PORT].") var endpoint: String?
         @Option(help: "The S3 region (default: AWS_REGION, else us-east-1).") var region: String?
+        @Option(help: ArgumentHelp("The wf secret holding the access key id (with --secret-key-secret).",
+                                   discussion: "Without them, credentials come from the environment as the AWS tools read it.", valueName: "name"))
+        var accessKeySecret: String?
+        @Option(help: ArgumentHelp("The wf secret holding the secret access key.", valueName: "name")) var secretKeySecret: String?
         @OptionGroup var store: StoreOptions
+
+        func validate() throws {
+            if (accessKeySecret == nil) != (secretKeySecret == nil) { throw ValidationError("give --access-key-secret and --secret-key-secret together") }
+            if accessKeySecret != nil && !url.hasPrefix("s3://") { throw ValidationError("credentials are for s3:// remotes") }
+        }
 
         func run() throws {
             try RemoteStores.check(url, endpoint: endpoint, region: region)
-            try store.open().addRemote(RemoteConfig(name: name, url: url, endpoint: endpoint, region: region))
+            try store.open().addRemote(RemoteConfig(name: name, url: url, endpoint: endpoint, region: region,
+                                                    accessKeySecret: accessKeySecret, secretKeySecret: secretKeySecret))
             print("added remote \(name): \(url)" + (endpoint.map { " at \($0)" } ?? ""))
         }
     }

@@ -120,6 +120,36 @@ import TestSupport
     }
 }
 
+extension S3ObjectStoreTests {
+    /// Faults moto cannot be made to give, injected by a proxy in front of it: throttling
+    /// answered twice then passed (retried, the write succeeds), throttling past every attempt,
+    /// and a skewed clock (not retried); each failure one line that says what to do.
+    @Test(.enabled(if: MotoServer.executable != nil, "NO MOTO: the S3 tests are skipped; .ci/run makes .build/venv-moto (pip install 'moto[server]')"))
+    func throttlingIsRetriedAndASkewedClockIsNot() async throws {
+        let moto = try MotoServer(buckets: ["wf-test"], log: scratch("moto.log"))
+        let port = try #require(Int(moto.endpoint.split(separator: ":").last ?? ""))
+        func store(_ proxy: FaultProxy, attempts: Int) throws -> S3ObjectStore {
+            var client = S3Client(endpoint: try S3Endpoint.resolve(endpoint: proxy.endpoint, region: "us-east-1", environment: [:]),
+                                  credentials: AWSCredentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey))
+            client.attempts = attempts
+            client.backoff = 0.01
+            return S3ObjectStore(location: S3Location(bucket: "wf-test", prefix: "faults"), client: client)
+        }
+        let twice = try FaultProxy(to: port, faults: [(503, "SlowDown"), (500, "InternalError")])
+        #expect(try await store(twice, attempts: 6).put("x", bytes: Array("x".utf8), sha256: nil, condition: .always))
+        #expect(twice.requests == 3, "two faults, then the write")
+        #expect(try await store(twice, attempts: 6).get("x")?.bytes == Array("x".utf8))
+
+        let always = try FaultProxy(to: port, faults: Array(repeating: (503, "SlowDown"), count: 10))
+        await #expect { _ = try await store(always, attempts: 3).get("x") } throws: { "\($0)".contains("kept asking to slow down (SlowDown)") }
+        #expect(always.requests == 3)
+
+        let skewed = try FaultProxy(to: port, faults: [(403, "RequestTimeTooSkewed")])
+        await #expect { _ = try await store(skewed, attempts: 6).get("x") } throws: { "\($0)".contains("clock is more than 15 minutes off") }
+        #expect(skewed.requests == 1, "a skewed clock is not retried")
+    }
+}
+
 final class ByteCount: @unchecked Sendable {
     private let lock = NSLock()
     private var total: Int64 = 0

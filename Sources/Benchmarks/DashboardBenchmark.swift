@@ -196,6 +196,7 @@ public struct DashboardBenchmark {
         return (0..<lines).map { times[$0]! - written[$0]! }
     }
 
+    /// A TCP connection to 127.0.0.1:`port` (the benchmarks' own HTTP clients write to it).
     static func connect(port: UInt16) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()

@@ -203,16 +203,10 @@ enum StreamingRequest {
     static func send(url: String, path: String, body: String) -> RequestSample {
         let start = Date()
         guard let port = UInt16(url.split(separator: ":").last ?? "") else { return RequestSample(status: -1, tokens: 0, seconds: 0) }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        guard let fd = try? DashboardBenchmark.connect(port: port) else {
+            return RequestSample(status: -1, tokens: 0, seconds: Date().timeIntervalSince(start))
         }
-        guard connected == 0 else { return RequestSample(status: -1, tokens: 0, seconds: Date().timeIntervalSince(start)) }
+        defer { close(fd) }
         let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         _ = request.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
         var received = [UInt8](), buffer = [UInt8](repeating: 0, count: 65536)

@@ -148,8 +148,8 @@ struct MultipartUpload {
         }
         var done = [Int: String]()
         if let resumed = state {
-            done = try await parts(resumed.uploadID)
-            if done.isEmpty, try await !exists(resumed.uploadID) { state = nil }
+            // Gone (completed, aborted, expired): start a new upload.
+            if let held = try await parts(resumed.uploadID) { done = held } else { state = nil }
         }
         if state == nil {
             let answer = try await client.send(.POST, bucket: bucket, key: key, query: [("uploads", "")])
@@ -210,14 +210,15 @@ struct MultipartUpload {
         try? FileManager.default.removeItem(atPath: stateFile)
     }
 
-    /// Part number → ETag of the parts the service holds for the upload.
-    func parts(_ uploadID: String) async throws -> [Int: String] {
+    /// Part number → ETag of the parts the service holds for the upload; nil when the
+    /// service no longer knows the upload.
+    func parts(_ uploadID: String) async throws -> [Int: String]? {
         var parts = [Int: String](), marker: String?
         repeat {
             var query = [("uploadId", uploadID)]
             if let marker { query.append(("part-number-marker", marker)) }
             let answer = try await client.send(.GET, bucket: bucket, key: key, query: query, accept: [200, 404])
-            if answer.status == 404 { return [:] }
+            if answer.status == 404 { return nil }
             guard let parsed = S3XML.parse(answer.body, repeating: "Part") else { return parts }
             for part in parsed.items {
                 if let number = part["PartNumber"].flatMap(Int.init), let etag = part["ETag"] { parts[number] = etag }
@@ -227,9 +228,6 @@ struct MultipartUpload {
         return parts
     }
 
-    func exists(_ uploadID: String) async throws -> Bool {
-        try await client.send(.GET, bucket: bucket, key: key, query: [("uploadId", uploadID)], accept: [200, 404]).status == 200
-    }
 }
 
 /// A file written chunk by chunk from a download (truncated when a retry starts over).

@@ -21,24 +21,21 @@ public final class FaultProxy: @unchecked Sendable {
     public init(to targetPort: Int, faults: [(status: Int, code: String)]) throws {
         target = targetPort
         self.faults = faults
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = try MotoServer.loopbackSocket(listening: true)
         listener = fd
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ready = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 64) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard ready else { throw MotoServer.Failure(description: "the fault proxy cannot listen") }
-        endpoint = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        endpoint = "http://127.0.0.1:\(port)"
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
     deinit { stop() }
 
+    /// Stops taking connections; the socket is closed once (a second close could hit another test's descriptor).
     public func stop() {
-        lock.withLock { stopped = true }
+        let first = lock.withLock { () -> Bool in
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }

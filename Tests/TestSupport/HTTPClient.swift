@@ -11,10 +11,16 @@ public enum HTTPClient {
     }
 
     public static func post(_ url: String, headers: [String: String] = [:], body: [UInt8]) throws -> Reply {
+        try request("POST", url, headers: headers, body: body)
+    }
+
+    /// Any method, with headers and an optional body.
+    public static func request(_ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil,
+                               timeout: TimeInterval = 60) throws -> Reply {
         var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        request.timeoutInterval = 60
+        request.httpMethod = method
+        request.httpBody = body.map { Data($0) }
+        request.timeoutInterval = timeout
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         return try send(request)
     }

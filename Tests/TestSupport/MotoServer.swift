@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A real S3 server for tests: moto's server mode (PyPI `moto[server]`, in the virtual
 /// environment `.ci/run` makes, or `$WF_MOTO_SERVER`), on a free port of 127.0.0.1, with IAM
@@ -85,33 +82,33 @@ public final class MotoServer: @unchecked Sendable {
     }
 
     static func freePort() throws -> Int {
+        let (fd, port) = try loopbackSocket(listening: false)
+        close(fd)
+        return port
+    }
+
+    /// A TCP socket bound to a free port of 127.0.0.1 (listening, for a server the test runs).
+    static func loopbackSocket(listening: Bool) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && (!listening || listen(fd, 64) == 0) && getsockname(fd, $0, &length) == 0
+            }
         }
-        guard bound else { throw Failure(description: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            close(fd)
+            throw Failure(description: "no free port on 127.0.0.1")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     static func request(_ method: String, _ url: String, body: String?, headers: [String: String]) throws -> (status: Int, body: String) {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        request.httpBody = body.map { Data($0.utf8) }
-        request.timeoutInterval = 10
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        final class Box: @unchecked Sendable { var reply: Result<(Int, String), Error>? }
-        let box = Box(), done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            box.reply = error.map { .failure($0) } ?? .success(((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data ?? Data(), as: UTF8.self)))
-            done.signal()
-        }.resume()
-        done.wait()
-        return try box.reply!.get()
+        let reply = try HTTPClient.request(method, url, headers: headers, body: body.map { Array($0.utf8) }, timeout: 10)
+        return (reply.status, reply.body)
     }
 }

@@ -168,8 +168,10 @@ import TestSupport
         #expect { try daemon.cancel(item: queued.id) } throws: { "\($0)".contains("has already ended (cancelled)") }
         #expect { try daemon.cancel(run: run.id) } throws: { "\($0)".contains("has already ended (succeeded)") }
         #expect(throws: TriggerStore.Failure.unknownItem(999)) { try daemon.cancel(item: 999) }
-        // Once cancelled, it can be queued again.
-        _ = try daemon.rerun(run.id)
+        // Once cancelled, it can be queued again: by another re-run, or by name as `wf trigger` queues a cancelled push.
+        let another = try daemon.rerun(run.id)
+        guard case .queued = try daemon.cancel(item: another.id) else { Issue.record("the second re-run was not cancelled"); return }
+        #expect(try daemon.triggers.requeue(queued.id, detail: "queued again")?.status == .queued)
 
         // A job whose output folder is gone cannot be reused.
         try FileManager.default.removeItem(atPath: "\(daemon.home)/runs/\(run.id)/prepare")

@@ -59,7 +59,13 @@ final class TransferLine: @unchecked Sendable {
     func update(_ progress: TransferProgress) {
         guard enabled else { return }
         let now = Date()
-        guard lock.withLock({ now.timeIntervalSince(last) >= 0.1 ? { last = now; return true }() : false }) || progress.bytes == progress.totalBytes else { return }
+        // At most ten redraws a second, and always the last one.
+        let due = lock.withLock {
+            guard now.timeIntervalSince(last) >= 0.1 || progress.bytes == progress.totalBytes else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
         let seconds = max(now.timeIntervalSince(started), 0.001)
         let percent = progress.totalBytes > 0 ? Int(Double(progress.bytes) * 100 / Double(progress.totalBytes)) : 100
         Progress.line("\(verb): \(Format.bytes(progress.bytes)) of \(Format.bytes(progress.totalBytes)) (\(percent)%), "
@@ -145,6 +151,17 @@ struct TransferOptions: ParsableArguments {
     @OptionGroup var output: OutputOptions
 }
 
+/// Opens `config`'s object store, runs `transfer` against it with a progress line (`label`
+/// and the remote's name), and prints the outcome: one line per dataset and a summary.
+func performTransfer(_ config: RemoteConfig, label: String, verb: String, json: Bool,
+                     _ transfer: @escaping @Sendable (any ObjectStore, @escaping @Sendable (TransferProgress) -> Void) async throws -> TransferReport) throws {
+    let remote = try RemoteStores.open(config)
+    let line = TransferLine("\(label) \(config.name)", enabled: !json)
+    let report = try Blocking.wait { try await transfer(remote, line.update) }
+    line.finish()
+    try printTransfer(report, verb: verb, remote: remote.description, json: json)
+}
+
 /// Prints a transfer's outcome: one line per dataset and a summary.
 func printTransfer(_ report: TransferReport, verb: String, remote: String, json: Bool) throws {
     if json { return try JSONOutput.print(report) }
@@ -177,14 +194,10 @@ struct PushCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let local = try store.open()
-        let config = try local.remote(transfer.remote)
-        let remote = try RemoteStores.open(config)
-        let line = TransferLine("pushing to \(config.name)", enabled: !transfer.output.json)
-        let targets = self.targets
-        let report = try Blocking.wait { try await local.push(targets, to: remote, progress: line.update) }
-        line.finish()
-        try printTransfer(report, verb: "sent", remote: remote.description, json: transfer.output.json)
+        let local = try store.open(), targets = self.targets
+        try performTransfer(try local.remote(transfer.remote), label: "pushing to", verb: "sent", json: transfer.output.json) { remote, progress in
+            try await local.push(targets, to: remote, progress: progress)
+        }
     }
 }
 
@@ -206,14 +219,10 @@ struct PullCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let local = try store.open()
-        let config = try local.remote(transfer.remote)
-        let remote = try RemoteStores.open(config)
-        let line = TransferLine("pulling from \(config.name)", enabled: !transfer.output.json)
-        let datasets = self.datasets
-        let report = try Blocking.wait { try await local.pull(datasets, from: remote, progress: line.update) }
-        line.finish()
-        try printTransfer(report, verb: "received", remote: remote.description, json: transfer.output.json)
+        let local = try store.open(), datasets = self.datasets
+        try performTransfer(try local.remote(transfer.remote), label: "pulling from", verb: "received", json: transfer.output.json) { remote, progress in
+            try await local.pull(datasets, from: remote, progress: progress)
+        }
     }
 }
 
@@ -229,14 +238,10 @@ struct FetchCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let local = try store.open()
-        let config = try local.remote(transfer.remote)
-        let remote = try RemoteStores.open(config)
-        let line = TransferLine("fetching from \(config.name)", enabled: !transfer.output.json)
-        let datasets = self.datasets
-        let report = try Blocking.wait { try await local.fetch(datasets, from: remote, progress: line.update) }
-        line.finish()
-        try printTransfer(report, verb: "received", remote: remote.description, json: transfer.output.json)
+        let local = try store.open(), datasets = self.datasets
+        try performTransfer(try local.remote(transfer.remote), label: "fetching from", verb: "received", json: transfer.output.json) { remote, progress in
+            try await local.fetch(datasets, from: remote, progress: progress)
+        }
     }
 }
 
@@ -263,11 +268,10 @@ struct CloneCommand: ParsableCommand {
             throw ValidationError("\(store.resolvedHome) already has datasets or remotes; clone into a new --home, or add the remote and pull")
         }
         let config = RemoteConfig(name: "origin", url: url, endpoint: endpoint, region: region)
-        let remote = try RemoteStores.open(config)
-        let line = TransferLine("cloning", enabled: !output.json)
-        let report = try Blocking.wait { try await local.pull([], from: remote, progress: line.update) }
-        line.finish()
+        try performTransfer(config, label: "cloning into", verb: "received", json: output.json) { remote, progress in
+            try await local.pull([], from: remote, progress: progress)
+        }
+        // Named once the pull succeeded: a failed clone leaves the home as it was.
         try local.addRemote(config)
-        try printTransfer(report, verb: "received", remote: remote.description, json: output.json)
     }
 }

@@ -65,6 +65,7 @@ extension DatasetStore {
             let tree = try Tree(entries: entries)
             trees.append((tree, try storeSmall(tree.canonicalBytes, in: objects)))
         }
+        if let upstream { return try commitShared(pending, trees: trees, completingRun: runID, upstream: upstream) }
         return try index.write { db in
             var versions = [VersionInfo]()
             for (version, tree) in zip(pending, trees) {

@@ -12,6 +12,11 @@ extension DatasetStore {
         let record = TagRecord(dataset: version.dataset, tag: tag, version: version.id, created: Timestamp.now())
         let recordID = try storeSmall(record.canonicalBytes, in: records)
         try index.write { db in try DatasetIndex.setTag(record, recordID: recordID, in: db) }
+        // A shared store's tags live in the bucket too (the newest record wins there as here).
+        if let upstream {
+            let dataset = version.dataset
+            try Blocking.wait { try await self.pushTags(dataset, to: upstream, haveRecords: []) }
+        }
         return try resolve("\(version.dataset):\(version.id.hex)")
     }
 }

@@ -19,14 +19,28 @@ public final class DatasetStore: Sendable {
     let mode: AccessMode
     /// nil for a read-only open of a store that was never written.
     let index: DatasetIndex?
+    /// Where the store really lives when it is shared (`remote add --store`): commits move the
+    /// bucket's head first, and this folder is a cache of it (see `DatasetStore+Shared`).
+    public let upstream: (any ObjectStore)?
 
     public enum AccessMode: Sendable { case readOnly, readWrite }
 
     /// Opens the store under `home` (the store lives in `home/datasets`).
     /// Read-only opens of a store that does not exist yet see an empty store and create nothing.
     /// `durable: false` skips flushes; only benchmarks building throw-away stores use it.
-    public convenience init(home: String, mode: AccessMode = .readWrite, durable: Bool = true) throws {
-        try self.init(home: home, mode: mode, durable: durable, indexOpening: .existing)
+    /// `upstream`: the object store the home's store lives in (`sharedStoreRemote(home:)`),
+    /// which only the caller can connect to; without it a shared home is refused, since a
+    /// commit to the cache alone would fork the shared history.
+    public convenience init(home: String, mode: AccessMode = .readWrite, durable: Bool = true, upstream: (any ObjectStore)? = nil) throws {
+        if upstream == nil, mode == .readWrite, let shared = try Self.sharedStoreRemote(home: home) {
+            throw DatasetError.remote("the store of \(home) lives in remote \(shared.name) (\(shared.url)); this command cannot write to it")
+        }
+        try self.init(home: home, mode: mode, durable: durable, indexOpening: .existing, upstream: upstream)
+    }
+
+    /// `HOME/datasets`, without a trailing slash doubled.
+    static func datasetsRoot(home: String) -> String {
+        (home.count > 1 && home.hasSuffix("/") ? String(home.dropLast()) : home) + "/datasets"
     }
 
     /// How a repair opens the store: `.skip` lays out the folders but leaves the index alone,
@@ -34,9 +48,10 @@ public final class DatasetStore: Sendable {
     /// accepts an empty index beside existing records, which the repair then fills.
     enum IndexOpening { case skip, existing, rebuild }
 
-    init(home: String, mode: AccessMode = .readWrite, durable: Bool = true, indexOpening: IndexOpening) throws {
-        let trimmedHome = home.count > 1 && home.hasSuffix("/") ? String(home.dropLast()) : home
-        root = trimmedHome + "/datasets"
+    init(home: String, mode: AccessMode = .readWrite, durable: Bool = true, indexOpening: IndexOpening,
+         upstream: (any ObjectStore)? = nil) throws {
+        root = Self.datasetsRoot(home: home)
+        self.upstream = upstream
         objects = ContentAddressedDirectory(root: root + "/objects")
         records = ContentAddressedDirectory(root: root + "/records")
         temporaryDirectory = root + "/tmp"

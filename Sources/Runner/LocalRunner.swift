@@ -25,7 +25,8 @@ public final class LocalRunner {
 
     public init(home: String, defaultModel: String?, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.home = home
-        self.store = try DatasetStore(home: home)
+        // A store shared through a bucket is brought up to it, so inputs see every machine's versions.
+        self.store = try StoreAccess.open(home: home, synchronize: true)
         self.defaultModel = defaultModel
         self.log = log
     }

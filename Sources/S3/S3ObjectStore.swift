@@ -39,6 +39,12 @@ public struct S3ObjectStore: ObjectStore {
         return nil
     }
 
+    public func exists(_ key: String) async throws -> Bool {
+        // A HEAD's 404 has no body, so a missing bucket reads as a missing key here; the head
+        // read before every commit names a missing bucket.
+        try await client.send(.HEAD, bucket: location.bucket, key: location.key(key), accept: [200, 404]).status == 200
+    }
+
     public func download(_ key: String, to file: String, progress: @escaping @Sendable (Int64) -> Void) async throws -> Bool {
         let handle = try FileWriter(path: file)
         defer { handle.close() }

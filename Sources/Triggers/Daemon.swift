@@ -24,6 +24,8 @@ public final class Daemon: @unchecked Sendable {
     public var idleWait: TimeInterval = 0.25
     /// The wait before the first retry after a transient error; it doubles with each attempt.
     public var transientRetryBase: TimeInterval = 10
+    /// How often the poller brings a shared store's cache up to its bucket.
+    public var synchronizeEvery: TimeInterval = 10
 
     private let wake = DispatchSemaphore(value: 0)
     private let state = NSLock()
@@ -147,8 +149,15 @@ public final class Daemon: @unchecked Sendable {
     /// Polls every link whose time has come, with ±10% jitter, doubling the wait after each
     /// failure up to ten minutes. Returns when `stopPollLoop()` is called.
     public func pollLoop() {
+        var synchronized = Date.distantPast
         while !isPollingStopped {
             let now = Date()
+            // A store shared with other daemons: their versions reach this one's history (and
+            // its read API and dashboard) within `synchronizeEvery`.
+            if triggers.store.upstream != nil, now.timeIntervalSince(synchronized) >= synchronizeEvery {
+                do { try triggers.store.synchronize() } catch { log("synchronizing the shared store failed: \(error); retrying later") }
+                synchronized = now
+            }
             for state in (try? triggers.links()) ?? [] where state.link.pollSeconds > 0 {
                 let name = state.link.name
                 let due = self.state.withLock { nextPoll[name] } ?? now
@@ -186,8 +195,18 @@ public final class Daemon: @unchecked Sendable {
         state.withLock { current = (item.id, runID, cancellation) }
         defer { state.withLock { current = nil } }
         do {
-            try triggers.setRun(item.id, runID: runID)
             let state = try triggers.link(item.link)
+            if item.rerunOf == nil, let upstream = triggers.store.upstream {
+                let outcome = try RunClaim.claim(repository: state.link.url, commit: item.commit, workflow: item.workflow,
+                                                 daemon: try RunClaim.daemonID(home: home), in: upstream)
+                if case .theirs(let holder) = outcome {
+                    let detail = "run by \(holder), which shares the store \(upstream.description)"
+                    try triggers.finish(item.id, status: .skipped, runID: nil, detail: detail)
+                    log("\(item.link): \(item.workflow) at \(item.commit.prefix(12)) is \(detail)")
+                    return
+                }
+            }
+            try triggers.setRun(item.id, runID: runID)
             log("\(item.link): running \(item.workflow) at \(item.commit.prefix(12)) as \(runID)")
             try? FileManager.default.removeItem(atPath: checkout)
             try FileManager.default.createDirectory(atPath: checkout, withIntermediateDirectories: true)
@@ -232,7 +251,7 @@ public final class Daemon: @unchecked Sendable {
     /// has no run record yet: it gets one, failed with the reason, so the run id `wf status`
     /// shows is one `wf runs show` knows.
     private func recordFailureBeforeRun(_ item: QueueItem, runID: String, error: Error) {
-        guard let store = try? DatasetStore(home: home), (try? store.run(runID)) == nil else { return }
+        guard let store = try? StoreAccess.open(home: home), (try? store.run(runID)) == nil else { return }
         let repository = (try? triggers.link(item.link).link.url).map(RepositoryURL.redacted) ?? item.link
         let record = RunRecord(id: runID, workflow: item.workflow, repository: repository, commit: item.commit,
                                trigger: "\(item.source.rawValue) \(item.link) \(item.ref)", pid: getpid())

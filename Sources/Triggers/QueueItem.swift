@@ -10,6 +10,9 @@ public struct QueueItem: Sendable, Codable, Equatable {
         case interrupted
         /// Cancelled through the API, waiting or running; nothing was committed.
         case cancelled
+        /// Run by another daemon sharing the store (`RunClaim`); its version reaches this
+        /// daemon's history at the next synchronization.
+        case skipped
     }
 
     /// Who reported the commit first.

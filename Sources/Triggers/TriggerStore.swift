@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import GRDB
+import Runner
 
 /// The daemon's tables in the wf home's SQLite index: links, the refs last seen on each, and
 /// the run queue. Everything the daemon must not forget lives here, so a daemon killed at any
@@ -35,7 +36,7 @@ public struct TriggerStore: Sendable {
     }
 
     public init(home: String) throws {
-        store = try DatasetStore(home: home)
+        store = try StoreAccess.open(home: home)
         try store.writeIndex { db in
             try db.execute(sql: Self.schema)
             try db.execute(sql: Self.queueTable)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Runner
 
 /// Where the store lives: `--home`, `$WF_HOME`, the enclosing git checkout, or the current folder.
 struct StoreOptions: ParsableArguments {
@@ -22,8 +23,23 @@ struct StoreOptions: ParsableArguments {
         return current
     }
 
+    /// The store, connected to its bucket when it lives in one (`remote add --store`).
+    /// Reading (`.readOnly`) a shared store first brings its cache up to the bucket, with a
+    /// progress line when that downloads anything.
     func open(_ mode: DatasetStore.AccessMode = .readWrite) throws -> DatasetStore {
-        try DatasetStore(home: resolvedHome, mode: mode)
+        guard mode == .readOnly, let shared = try DatasetStore.sharedStoreRemote(home: resolvedHome) else {
+            return try StoreAccess.open(home: resolvedHome, mode: mode)
+        }
+        let line = TransferLine("synchronizing with \(shared.name)", enabled: true)
+        defer { line.finish() }
+        return try StoreAccess.open(home: resolvedHome, mode: mode, synchronize: true, progress: line.update)
+    }
+
+    /// The store for reading and changing its settings (the remotes) only: never connects to a
+    /// bucket, so a store whose bucket is unreachable can still be pointed elsewhere.
+    func openSettings() throws -> DatasetStore {
+        if try DatasetStore.sharedStoreRemote(home: resolvedHome) != nil { return try DatasetStore(home: resolvedHome, mode: .readOnly) }
+        return try DatasetStore(home: resolvedHome)
     }
 }
 

@@ -32,6 +32,10 @@ public struct FolderObjectStore: ObjectStore {
         return ObjectBody(bytes: bytes, etag: ObjectID.of(bytes).hex)
     }
 
+    public func exists(_ key: String) async throws -> Bool {
+        FileManager.default.fileExists(atPath: try path(key))
+    }
+
     public func download(_ key: String, to file: String, progress: @escaping @Sendable (Int64) -> Void) async throws -> Bool {
         let path = try path(key)
         guard FileManager.default.fileExists(atPath: path) else { return false }

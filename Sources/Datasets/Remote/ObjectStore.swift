@@ -15,6 +15,10 @@ public protocol ObjectStore: Sendable {
     /// The object's bytes, or nil when there is none. For small objects (records, trees, heads).
     func get(_ key: String) async throws -> ObjectBody?
 
+    /// Whether an object is at `key` (S3's HeadObject): how a commit to a shared store asks
+    /// about the few objects it adds, instead of listing the whole bucket.
+    func exists(_ key: String) async throws -> Bool
+
     /// Streams the object into `file` (created or truncated); false when there is none.
     func download(_ key: String, to file: String, progress: @escaping @Sendable (Int64) -> Void) async throws -> Bool
 

@@ -13,28 +13,42 @@ public struct RemoteConfig: Sendable, Codable, Equatable {
     /// secret access key, when they come from there rather than the environment.
     public var accessKeySecret: String?
     public var secretKeySecret: String?
+    /// The home's store lives here (`remote add --store`): commits go to this remote first,
+    /// and the local store is its cache. At most one remote is the store.
+    public var store: Bool?
 
     public init(name: String, url: String, endpoint: String? = nil, region: String? = nil, accessKeySecret: String? = nil,
-                secretKeySecret: String? = nil) {
+                secretKeySecret: String? = nil, store: Bool? = nil) {
         self.name = name
         self.url = url
         self.endpoint = endpoint
         self.region = region
         self.accessKeySecret = accessKeySecret
         self.secretKeySecret = secretKeySecret
+        self.store = store
     }
 }
 
 extension DatasetStore {
-    var remotesPath: String { "\(root)/remotes.json" }
+    var remotesPath: String { Self.remotesPath(root: root) }
+    static func remotesPath(root: String) -> String { "\(root)/remotes.json" }
 
     /// The remotes, by name.
-    public func remotes() throws -> [RemoteConfig] {
-        guard FileIO.exists(remotesPath) else { return [] }
-        guard let remotes = try? JSONDecoder().decode([RemoteConfig].self, from: Data(FileIO.read(remotesPath))) else {
-            throw DatasetError.remote("\(remotesPath) is not a list of remotes; fix or remove it")
+    public func remotes() throws -> [RemoteConfig] { try Self.remotes(root: root) }
+
+    static func remotes(root: String) throws -> [RemoteConfig] {
+        let path = remotesPath(root: root)
+        guard FileIO.exists(path) else { return [] }
+        guard let remotes = try? JSONDecoder().decode([RemoteConfig].self, from: Data(FileIO.read(path))) else {
+            throw DatasetError.remote("\(path) is not a list of remotes; fix or remove it")
         }
         return remotes.sorted { $0.name < $1.name }
+    }
+
+    /// The remote the store under `home` lives in (`remote add --store`), or nil for a store
+    /// on this disk alone. Read before the store opens, so whoever opens it can connect it.
+    public static func sharedStoreRemote(home: String) throws -> RemoteConfig? {
+        try remotes(root: datasetsRoot(home: home)).first { $0.store == true }
     }
 
     /// The remote named `name`, or the only one when `name` is nil.
@@ -58,6 +72,9 @@ extension DatasetStore {
         var all = try remotes()
         guard !all.contains(where: { $0.name == remote.name }) else {
             throw DatasetError.remote("a remote named \(remote.name) exists; remove it first (wf datasets remote rm \(remote.name))")
+        }
+        if remote.store == true, let other = all.first(where: { $0.store == true }) {
+            throw DatasetError.remote("the store already lives in remote \(other.name); a home has one store")
         }
         all.append(remote)
         try writeRemotes(all)

@@ -127,18 +127,7 @@ extension DatasetStore {
         let counter = TransferCounter(totalBytes: report.bytesSent, totalObjects: missing.count, report: progress)
         let held = try lock(.shared)  // gc must not sweep what is being sent
         defer { withExtendedLifetime(held) {} }
-        let uploads = "\(temporaryDirectory)/uploads"
-        try await forEach(Array(missing).sorted { $0.key < $1.key }) { id, size in
-            if size >= Self.largeObject {
-                try await remote.upload(RemoteLayout.object(id), file: self.objects.path(for: id), size: size, sha256: id.hex,
-                                        resumeFolder: uploads) { counter.add(bytes: $0) }
-            } else {
-                let bytes = try self.objects.readVerified(id)
-                _ = try await remote.put(RemoteLayout.object(id), bytes: bytes, sha256: id.hex, condition: .always)
-                counter.add(bytes: size)
-            }
-            counter.objectDone()
-        }
+        try await send(missing, to: remote, counter: counter)
         let missingRecords = records.filter { !haveRecords.contains($0) }
         try await forEach(missingRecords) { id in
             _ = try await remote.put(RemoteLayout.record(id), bytes: try self.records.readVerified(id), sha256: id.hex, condition: .always)
@@ -163,8 +152,25 @@ extension DatasetStore {
         return report
     }
 
+    /// Sends each object of `missing` (id → size): small ones from memory, large ones from
+    /// their file, in parts that a later call resumes.
+    func send(_ missing: [ObjectID: Int64], to remote: any ObjectStore, counter: TransferCounter) async throws {
+        let uploads = "\(temporaryDirectory)/uploads"
+        try await forEach(Array(missing).sorted { $0.key < $1.key }) { id, size in
+            if size >= Self.largeObject {
+                try await remote.upload(RemoteLayout.object(id), file: self.objects.path(for: id), size: size, sha256: id.hex,
+                                        resumeFolder: uploads) { counter.add(bytes: $0) }
+            } else {
+                let bytes = try self.objects.readVerified(id)
+                _ = try await remote.put(RemoteLayout.object(id), bytes: bytes, sha256: id.hex, condition: .always)
+                counter.add(bytes: size)
+            }
+            counter.objectDone()
+        }
+    }
+
     /// Each tag of `dataset` whose version the remote has: its record, then its key.
-    private func pushTags(_ dataset: String, to remote: any ObjectStore, haveRecords: Set<ObjectID>) async throws {
+    func pushTags(_ dataset: String, to remote: any ObjectStore, haveRecords: Set<ObjectID>) async throws {
         guard let index else { return }
         let tags = try index.read { db in
             try Row.fetchAll(db, sql: "SELECT tag, record FROM tags WHERE dataset = ?", arguments: [dataset]).map { ($0["tag"] as String, $0["record"] as String) }
@@ -269,11 +275,17 @@ extension DatasetStore {
                 if known || arriving.contains(tag.version) { try storeSmall(bytes, in: records) }
             }
             try index.write { db in
-                // Checked again inside the transaction: a local commit may have raced the download.
-                guard try DatasetIndex.head(of: item.dataset, in: db)?.id == head?.id else {
-                    throw DatasetError.remote("\(item.dataset) changed locally while pulling; pull again")
+                // Checked again inside the transaction: a local commit may have raced the download
+                // (refused), or another pull of the same versions (what it indexed is skipped).
+                var arrivingInfos = infos[...]
+                let current = try DatasetIndex.head(of: item.dataset, in: db)?.id
+                if current != head?.id {
+                    guard let current, let reached = infos.firstIndex(where: { $0.id == current }) else {
+                        throw DatasetError.remote("\(item.dataset) changed locally while pulling; pull again")
+                    }
+                    arrivingInfos = infos[(reached + 1)...]
                 }
-                for info in infos { try DatasetIndex.insert(info, into: db) }
+                for info in arrivingInfos { try DatasetIndex.insert(info, into: db) }
                 for (id, tag) in item.tags {
                     let known = try Row.fetchOne(db, sql: "SELECT created_ms FROM tags WHERE dataset = ? AND tag = ?", arguments: [tag.dataset, tag.tag])
                     let knownCreated: Int64? = known?["created_ms"]
@@ -414,7 +426,7 @@ extension DatasetStore {
     }
 
     /// Runs `body` on each item, `transferConcurrency` at a time; the first error stops the rest.
-    private func forEach<Item: Sendable>(_ items: [Item], _ body: @escaping @Sendable (Item) async throws -> Void) async throws {
+    func forEach<Item: Sendable>(_ items: [Item], _ body: @escaping @Sendable (Item) async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var iterator = items.makeIterator(), running = 0
             while running < Self.transferConcurrency, let item = iterator.next() {

@@ -37,7 +37,7 @@ enum OpenAPIDocument {
             "type": "object", "required": ["id", "link", "commit", "ref", "workflow", "source", "status", "attempts", "enqueued"],
             "properties": {"id": {"type": "integer"}, "link": {"type": "string"}, "commit": {"type": "string"}, "ref": {"type": "string"},
                            "workflow": {"type": "string"}, "source": {"enum": ["poll", "webhook", "trigger", "rerun"]},
-                           "status": {"enum": ["queued", "running", "succeeded", "failed", "interrupted", "cancelled"]}, "attempts": {"type": "integer"},
+                           "status": {"enum": ["queued", "running", "succeeded", "failed", "interrupted", "cancelled", "skipped"]}, "attempts": {"type": "integer"},
                            "rerun_of": {"type": "string", "description": "the run this item repeats"},
                            "rerun_job": {"type": "string", "description": "the job that runs again, with the jobs that need it; absent: all"},
                            "enqueued": {"$ref": "#/components/schemas/Timestamp"}, "started": {"$ref": "#/components/schemas/Timestamp"},

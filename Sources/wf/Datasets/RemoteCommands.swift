@@ -7,39 +7,17 @@ import S3
 import Glibc
 #endif
 
-/// A remote's object store: a bucket (`s3://BUCKET/PREFIX`, credentials as the AWS tools take
-/// them) or a folder (an absolute path, or `file://PATH`).
+/// Checking a remote's URL as `remote add` and `clone` take it (`StoreAccess` opens it).
 enum RemoteStores {
-    static func open(_ remote: RemoteConfig) throws -> any ObjectStore {
-        if remote.url.hasPrefix("s3://") {
-            let credentials: AWSCredentials
-            if let keyName = remote.accessKeySecret, let secretName = remote.secretKeySecret {
-                let secrets = SecretStore()
-                credentials = AWSCredentials(accessKeyID: try secrets.value(keyName), secretAccessKey: try secrets.value(secretName))
-            } else {
-                credentials = try AWSCredentials.resolve()
-            }
-            let client = S3Client(endpoint: try S3Endpoint.resolve(endpoint: remote.endpoint, region: remote.region), credentials: credentials)
-            return S3ObjectStore(location: try S3Location(parsing: remote.url), client: client)
-        }
-        return FolderObjectStore(root: try folder(remote.url))
-    }
-
     /// Checks a URL as `remote add` takes it; throws the reason.
     static func check(_ url: String, endpoint: String?, region: String?) throws {
         if url.hasPrefix("s3://") {
             _ = try S3Location(parsing: url)
             _ = try S3Endpoint.resolve(endpoint: endpoint, region: region)
         } else {
-            _ = try folder(url)
+            _ = try StoreAccess.folder(url)
             if endpoint != nil || region != nil { throw ValidationError("--endpoint and --region are for s3:// remotes") }
         }
-    }
-
-    static func folder(_ url: String) throws -> String {
-        let path = url.hasPrefix("file://") ? String(url.dropFirst("file://".count)) : url
-        guard path.hasPrefix("/") else { throw ValidationError("\(url): a remote is s3://BUCKET/PREFIX or an absolute folder path") }
-        return path
     }
 }
 
@@ -87,6 +65,7 @@ struct RemoteCommand: ParsableCommand {
               wf datasets remote add minio s3://datasets --endpoint http://127.0.0.1:9000
               wf datasets remote add share /mnt/team/wf-datasets
               wf datasets remote add team s3://team-data --access-key-secret S3_KEY --secret-key-secret S3_SECRET
+              wf datasets remote add shared s3://team-data/wf --store     this home's store lives in the bucket
 
             S3 credentials come from the environment as the AWS tools take them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or AWS_PROFILE with ~/.aws/credentials), or from two wf secrets named with --access-key-secret and --secret-key-secret; AWS_ENDPOINT_URL and AWS_REGION apply when the remote names none. The remote keeps only the secrets' names.
             """,
@@ -103,6 +82,10 @@ struct RemoteCommand: ParsableCommand {
                                    discussion: "Without them, credentials come from the environment as the AWS tools read it.", valueName: "name"))
         var accessKeySecret: String?
         @Option(help: ArgumentHelp("The wf secret holding the secret access key.", valueName: "name")) var secretKeySecret: String?
+        @Flag(name: .customLong("store"), help: ArgumentHelp(
+            "Make the remote this home's store: commits go to it first, and the local store becomes its cache.",
+            discussion: "The local datasets are pushed to it first. Every home whose store is the same remote shares one history per dataset: the daemon, wf run and wf datasets put commit straight to it, and reading commands bring the cache up to it."))
+        var isStore = false
         @OptionGroup var store: StoreOptions
 
         func validate() throws {
@@ -112,9 +95,22 @@ struct RemoteCommand: ParsableCommand {
 
         func run() throws {
             try RemoteStores.check(url, endpoint: endpoint, region: region)
-            try store.open().addRemote(RemoteConfig(name: name, url: url, endpoint: endpoint, region: region,
-                                                    accessKeySecret: accessKeySecret, secretKeySecret: secretKeySecret))
-            print("added remote \(name): \(url)" + (endpoint.map { " at \($0)" } ?? ""))
+            let config = RemoteConfig(name: name, url: url, endpoint: endpoint, region: region, accessKeySecret: accessKeySecret,
+                                      secretKeySecret: secretKeySecret, store: isStore ? true : nil)
+            let local = try store.openSettings()
+            if isStore {
+                if let other = try local.remotes().first(where: { $0.store == true }) {
+                    throw ValidationError("the store already lives in remote \(other.name); remove it first (wf datasets remote rm \(other.name))")
+                }
+                // What this home has goes to the bucket before the bucket becomes the truth.
+                if !(try local.listDatasets().isEmpty) {
+                    try performTransfer(config, label: "pushing to", verb: "sent", json: false) { remote, progress in
+                        try await local.push([], to: remote, progress: progress)
+                    }
+                }
+            }
+            try local.addRemote(config)
+            print("added remote \(name): \(url)" + (endpoint.map { " at \($0)" } ?? "") + (isStore ? "; it is now this home's store" : ""))
         }
     }
 
@@ -124,23 +120,29 @@ struct RemoteCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let remotes = try store.open(.readOnly).remotes()
+            let remotes = try store.openSettings().remotes()
             if output.json { return try JSONOutput.print(remotes) }
             if remotes.isEmpty { return print("no remotes: add one with wf datasets remote add NAME s3://BUCKET/PREFIX") }
-            var table = Table(headers: ["NAME", "URL", "ENDPOINT", "REGION"])
-            for remote in remotes { table.append([remote.name, remote.url, remote.endpoint ?? "-", remote.region ?? "-"]) }
+            var table = Table(headers: ["NAME", "URL", "ENDPOINT", "REGION", "STORE"])
+            for remote in remotes {
+                table.append([remote.name, remote.url, remote.endpoint ?? "-", remote.region ?? "-", remote.store == true ? "yes" : "-"])
+            }
             print(table.render())
         }
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a remote (nothing on it is deleted).")
+        static let configuration = CommandConfiguration(
+            commandName: "rm", abstract: "Remove a remote (nothing on it is deleted).",
+            discussion: "Removing the home's store leaves this home with the versions its cache holds; `wf datasets pull` from another remote of the same bucket brings newer ones.")
         @Argument(help: "Its name.") var name: String
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            try store.open().removeRemote(name)
-            print("removed remote \(name)")
+            let local = try store.openSettings()
+            let wasStore = try local.remotes().first { $0.name == name }?.store == true
+            try local.removeRemote(name)
+            print("removed remote \(name)" + (wasStore ? "; this home's store is on this disk again" : ""))
         }
     }
 }
@@ -155,7 +157,7 @@ struct TransferOptions: ParsableArguments {
 /// and the remote's name), and prints the outcome: one line per dataset and a summary.
 func performTransfer(_ config: RemoteConfig, label: String, verb: String, json: Bool,
                      _ transfer: @escaping @Sendable (any ObjectStore, @escaping @Sendable (TransferProgress) -> Void) async throws -> TransferReport) throws {
-    let remote = try RemoteStores.open(config)
+    let remote = try StoreAccess.objectStore(config)
     let line = TransferLine("\(label) \(config.name)", enabled: !json)
     let report = try Blocking.wait { try await transfer(remote, line.update) }
     line.finish()

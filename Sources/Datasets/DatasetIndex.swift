@@ -249,6 +249,11 @@ final class DatasetIndex: Sendable {
     }
 
     /// The head of `dataset` and its sequence number, or nil for a new dataset.
+    /// Whether the index lists the version `id`.
+    static func hasVersion(_ id: ObjectID, in db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE id = ?", arguments: [id.hex]) == true
+    }
+
     static func head(of dataset: String, in db: Database) throws -> (id: ObjectID, sequence: Int)? {
         guard let row = try Row.fetchOne(db, sql: "SELECT head, versions FROM datasets WHERE name = ?", arguments: [dataset]),
               let id = ObjectID(hex: row["head"]) else { return nil }

@@ -1,4 +1,3 @@
-import Crypto
 import Datasets
 import Foundation
 import GitSource
@@ -33,8 +32,7 @@ struct RunClaim: Codable, Equatable {
 
     /// The claim's key under the store's prefix.
     static func key(repository: RepositoryURL, commit: String, workflow: String) -> String {
-        let digest = SHA256.hash(data: Array("\(repository.key)\n\(commit)\n\(workflow)".utf8))
-        return "claims/" + digest.map { String(format: "%02x", $0) }.joined()
+        "claims/" + ObjectID.of(Array("\(repository.key)\n\(commit)\n\(workflow)".utf8)).hex
     }
 
     /// Claims the push for `daemon`, or names who holds it.

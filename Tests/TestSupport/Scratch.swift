@@ -55,3 +55,12 @@ public final class Scratch: @unchecked Sendable {
         return found.sorted()
     }
 }
+
+/// Runs `body` on a thread of its own and waits for it without holding a thread of Swift's
+/// cooperative pool: blocking code (`Blocking.wait`, a shared store's commit) called from a
+/// test's task would otherwise take one of its few threads and can starve the work it waits for.
+public func onOwnThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}

@@ -29,9 +29,10 @@ extension DatasetStore {
         let held = try sharedLock()
         defer { withExtendedLifetime(held) {} }
         return try Blocking.wait {
-            let heads = try await upstream.list(prefix: "heads/")
-            guard !heads.isEmpty else { return TransferReport() }
-            return try await self.pull([], from: upstream, progress: progress)
+            // An empty bucket is a store with no datasets yet, not an error as a pull of it is.
+            let datasets = try await upstream.list(prefix: "heads/").keys.map { String($0.dropFirst("heads/".count)) }.sorted()
+            guard !datasets.isEmpty else { return TransferReport() }
+            return try await self.pull(datasets, from: upstream, progress: progress)
         }
     }
 
@@ -76,7 +77,7 @@ extension DatasetStore {
         for attempt in 1...Self.sharedCommitAttempts {
             let head = try Blocking.wait { try await upstream.get(headKey) }
             let headID = try head.map { body in
-                guard let id = ObjectID(hex: String(decoding: body.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                guard let id = RemoteLayout.id(in: body) else {
                     throw DatasetError.remote("\(upstream.description): \(headKey) does not hold a version id")
                 }
                 return id
@@ -115,7 +116,7 @@ extension DatasetStore {
                                    bytes: tree.tree.totalBytes, provenance: version.provenance, tags: [])
             try index.write { db in
                 // Another process of this home may have pulled it already.
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE id = ?", arguments: [id.hex]) != true {
+                if try !DatasetIndex.hasVersion(id, in: db) {
                     try DatasetIndex.insert(info, into: db)
                 }
             }
@@ -130,7 +131,7 @@ extension DatasetStore {
     private func sharedLock() throws -> StoreLock { try StoreLock(path: root + "/shared.lock", mode: .exclusive) }
 
     private func knows(_ id: ObjectID, index: DatasetIndex) throws -> Bool {
-        try index.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE id = ?", arguments: [id.hex]) == true }
+        try index.read { db in try DatasetIndex.hasVersion(id, in: db) }
     }
 
     private func indexed(_ id: ObjectID, index: DatasetIndex) throws -> VersionInfo? {

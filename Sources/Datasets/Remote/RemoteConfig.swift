@@ -68,16 +68,21 @@ extension DatasetStore {
     }
 
     public func addRemote(_ remote: RemoteConfig) throws {
+        try checkNewRemote(remote)
+        try writeRemotes(try remotes() + [remote])
+    }
+
+    /// Throws the reason `remote` cannot be added: a bad or taken name, or a second store.
+    /// `remote add --store` asks before it pushes, so a refused remote moves nothing.
+    public func checkNewRemote(_ remote: RemoteConfig) throws {
         try DatasetName.validate(remote.name)
-        var all = try remotes()
+        let all = try remotes()
         guard !all.contains(where: { $0.name == remote.name }) else {
             throw DatasetError.remote("a remote named \(remote.name) exists; remove it first (wf datasets remote rm \(remote.name))")
         }
         if remote.store == true, let other = all.first(where: { $0.store == true }) {
-            throw DatasetError.remote("the store already lives in remote \(other.name); a home has one store")
+            throw DatasetError.remote("the store already lives in remote \(other.name); a home has one store (wf datasets remote rm \(other.name) first)")
         }
-        all.append(remote)
-        try writeRemotes(all)
     }
 
     public func removeRemote(_ name: String) throws {

@@ -17,6 +17,11 @@ public enum RemoteLayout {
     public static func record(_ id: ObjectID) -> String { "records/sha256/\(id.hex.prefix(2))/\(id.hex.dropFirst(2))" }
     public static func head(_ dataset: String) -> String { "heads/\(dataset)" }
     public static func tag(_ dataset: String, _ tag: String) -> String { "tags/\(dataset)/\(tag)" }
+    /// The version or record id a head's or tag's object holds, or nil when it holds none.
+    public static func id(in body: ObjectBody) -> ObjectID? {
+        ObjectID(hex: String(decoding: body.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     /// The id a key of `objects/` or `records/` names.
     static func id(of key: Substring) -> ObjectID? {
         let parts = key.split(separator: "/")
@@ -97,7 +102,7 @@ extension DatasetStore {
             let remoteHead = try await remote.get(RemoteLayout.head(target.dataset))
             var send = chain
             if let remoteHead {
-                guard let id = ObjectID(hex: String(decoding: remoteHead.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                guard let id = RemoteLayout.id(in: remoteHead) else {
                     throw DatasetError.remote("\(remote.description): \(RemoteLayout.head(target.dataset)) does not hold a version id")
                 }
                 guard let position = chain.firstIndex(where: { $0.id == id }) else {
@@ -271,7 +276,7 @@ extension DatasetStore {
             for record in item.versions { if let bytes = item.records[record.id] { try storeSmall(bytes, in: records) } }
             for (id, tag) in item.tags {
                 guard let bytes = item.records[id] else { continue }
-                let known = try index.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE id = ?", arguments: [tag.version.hex]) == true }
+                let known = try index.read { db in try DatasetIndex.hasVersion(tag.version, in: db) }
                 if known || arriving.contains(tag.version) { try storeSmall(bytes, in: records) }
             }
             try index.write { db in
@@ -289,7 +294,7 @@ extension DatasetStore {
                 for (id, tag) in item.tags {
                     let known = try Row.fetchOne(db, sql: "SELECT created_ms FROM tags WHERE dataset = ? AND tag = ?", arguments: [tag.dataset, tag.tag])
                     let knownCreated: Int64? = known?["created_ms"]
-                    let hasVersion = try Bool.fetchOne(db, sql: "SELECT 1 FROM versions WHERE id = ?", arguments: [tag.version.hex]) == true
+                    let hasVersion = try DatasetIndex.hasVersion(tag.version, in: db)
                     if hasVersion && (knownCreated ?? .min) < tag.created.milliseconds { try DatasetIndex.setTag(tag, recordID: id, in: db) }
                 }
             }
@@ -318,7 +323,7 @@ extension DatasetStore {
         var present = Set<ObjectID>()
         for dataset in datasets {
             guard let head = try await remote.get(RemoteLayout.head(dataset)),
-                  let headID = ObjectID(hex: String(decoding: head.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                  let headID = RemoteLayout.id(in: head) else {
                 throw DatasetError.remote("\(remote.description) has no dataset \(dataset)")
             }
             var versions = [VersionRecord]()
@@ -347,7 +352,7 @@ extension DatasetStore {
             var tags = [(id: ObjectID, record: TagRecord)]()
             for key in try await remote.list(prefix: "tags/\(dataset)/").keys.sorted() {
                 guard let body = try await remote.get(key),
-                      let id = ObjectID(hex: String(decoding: body.bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+                      let id = RemoteLayout.id(in: body),
                       case .tag(let tag) = try await record(id, from: remote, keeping: &recordBytes, report: &report), tag.dataset == dataset else { continue }
                 tags.append((id, tag))
             }

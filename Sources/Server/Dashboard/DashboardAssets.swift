@@ -49,7 +49,7 @@ struct DashboardAssets: FileProvider {
         td.wrap { white-space: normal; overflow-wrap: anywhere; }
         pre { background: var(--bg); border: 1px solid var(--line); padding: .6rem; overflow-x: auto; max-height: 32rem; white-space: pre-wrap; overflow-wrap: anywhere; }
         code, pre { font: 13px/1.4 ui-monospace, monospace; }
-        .status { font-weight: 600; } .succeeded { color: var(--ok); } .failed, .interrupted { color: var(--bad); } .cancelled, .skipped { color: #9a6700; }
+        .status { font-weight: 600; } .succeeded { color: var(--ok); } .failed, .interrupted { color: var(--bad); } .cancelled { color: #9a6700; }
         .running, .queued { color: var(--run); } .waiting, .skipped { color: var(--wait); }
         dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; } dt { color: #57606a; } dd { margin: 0; overflow-wrap: anywhere; }
         .graph { overflow-x: auto; border: 1px solid var(--line); background: #fff; }

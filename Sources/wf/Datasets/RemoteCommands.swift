@@ -98,15 +98,11 @@ struct RemoteCommand: ParsableCommand {
             let config = RemoteConfig(name: name, url: url, endpoint: endpoint, region: region, accessKeySecret: accessKeySecret,
                                       secretKeySecret: secretKeySecret, store: isStore ? true : nil)
             let local = try store.openSettings()
-            if isStore {
-                if let other = try local.remotes().first(where: { $0.store == true }) {
-                    throw ValidationError("the store already lives in remote \(other.name); remove it first (wf datasets remote rm \(other.name))")
-                }
-                // What this home has goes to the bucket before the bucket becomes the truth.
-                if !(try local.listDatasets().isEmpty) {
-                    try performTransfer(config, label: "pushing to", verb: "sent", json: false) { remote, progress in
-                        try await local.push([], to: remote, progress: progress)
-                    }
+            try local.checkNewRemote(config)
+            // What this home has goes to the bucket before the bucket becomes the truth.
+            if isStore, !(try local.listDatasets().isEmpty) {
+                try performTransfer(config, label: "pushing to", verb: "sent", json: false) { remote, progress in
+                    try await local.push([], to: remote, progress: progress)
                 }
             }
             try local.addRemote(config)

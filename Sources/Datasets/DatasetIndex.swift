@@ -8,7 +8,7 @@ import Glibc
 /// It makes listing fast; it holds nothing the records lack, so `verify --repair` can
 /// rebuild it from `records/` and `objects/` alone.
 ///
-/// Schema (user_version 5):
+/// Schema (user_version 6):
 ///
 ///     datasets(name PK, head, versions, files, bytes, updated_ms)
 ///     versions(id PK, dataset, seq, parent, tree, created_ms, message, files, bytes,
@@ -119,7 +119,7 @@ final class DatasetIndex: Sendable {
                 let queue = try DatabaseQueue(path: path, configuration: configuration)
                 // Read first: a store that is up to date is opened without writing anything.
                 let current = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 }
-                if current >= 5 { return queue }
+                if current >= 6 { return queue }
                 try queue.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
                         let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -140,7 +140,12 @@ final class DatasetIndex: Sendable {
                             try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}'")
                             try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN reused_from TEXT")
                         }
-                        if version < 5 { try db.execute(sql: "PRAGMA user_version = 5") }
+                        // 6: jobs an engine ran (a Slurm job id) and the node each ran on.
+                        if (2...5).contains(version) {
+                            try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN engine_job TEXT")
+                            try db.execute(sql: "ALTER TABLE run_jobs ADD COLUMN node TEXT")
+                        }
+                        if version < 6 { try db.execute(sql: "PRAGMA user_version = 6") }
                         return .commit
                     }
                 }
@@ -178,7 +183,8 @@ final class DatasetIndex: Sendable {
         CREATE TABLE IF NOT EXISTS run_jobs(
             run TEXT NOT NULL, job TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL,
             started_ms INTEGER, finished_ms INTEGER, detail TEXT, log TEXT, outputs TEXT NOT NULL, image TEXT,
-            needs TEXT NOT NULL DEFAULT '[]', provenance TEXT NOT NULL DEFAULT '{}', reused_from TEXT, PRIMARY KEY(run, job));
+            needs TEXT NOT NULL DEFAULT '[]', provenance TEXT NOT NULL DEFAULT '{}', reused_from TEXT, engine_job TEXT, node TEXT,
+            PRIMARY KEY(run, job));
         """
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: other processes' writers wait on the

@@ -11,6 +11,9 @@ public struct PendingVersion: Sendable {
     /// The run job and output this version is, recorded in the run's job row in the same
     /// transaction (`wf runs show` lists it).
     public var runOutput: (job: String, output: String)?
+    /// A tree already in the store (`storeTree`, a job's output that `wf job exec` stored on
+    /// another node): the version is that tree and `paths` is ignored.
+    public var tree: ObjectID?
 
     public init(dataset: String, paths: [String], message: String, provenance: Provenance = Provenance(),
                 runOutput: (job: String, output: String)? = nil) {
@@ -19,6 +22,13 @@ public struct PendingVersion: Sendable {
         self.message = message
         self.provenance = provenance
         self.runOutput = runOutput
+    }
+
+    /// A version whose files are a tree the store holds.
+    public init(dataset: String, tree: ObjectID, message: String, provenance: Provenance = Provenance(),
+                runOutput: (job: String, output: String)? = nil) {
+        self.init(dataset: dataset, paths: [], message: message, provenance: provenance, runOutput: runOutput)
+        self.tree = tree
     }
 }
 
@@ -42,28 +52,14 @@ extension DatasetStore {
     public func commit(_ pending: [PendingVersion], completingRun runID: String? = nil,
                        progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> [VersionInfo] {
         for version in pending { try DatasetName.validate(version.dataset) }
-        let sources = try pending.map { try SourceScanner.scan($0.paths) }
+        let sources = try pending.map { $0.tree == nil ? try SourceScanner.scan($0.paths) : [] }
         let index = try writableIndex()
         let held = try lock(.shared)
         defer { withExtendedLifetime(held) {} }
-        let staged = try stage(sources.flatMap { $0 }, progress: progress)
-        let stager = self.stager
-        do {
-            try stager.publish(staged)
-        } catch {
-            stager.discard(staged)
-            throw error
-        }
-        var trees = [(tree: Tree, id: ObjectID)]()
-        var offset = 0
-        for files in sources {
-            let blobs = staged[offset..<(offset + files.count)]
-            offset += files.count
-            let entries = zip(files, blobs).map { source, blob in
-                TreeEntry(path: source.datasetPath, size: blob.size, executable: source.executable, blob: blob.id)
-            }
-            let tree = try Tree(entries: entries)
-            trees.append((tree, try storeSmall(tree.canonicalBytes, in: objects)))
+        let stored = try storeTrees(sources, progress: progress)
+        let trees = try zip(pending, stored).map { version, stored in
+            // A stored tree is read back whole: a version never names a tree the store lacks or that is damaged.
+            try version.tree.map { (tree: try tree(id: $0), id: $0) } ?? stored
         }
         if let upstream { return try commitShared(pending, trees: trees, completingRun: runID, upstream: upstream) }
         return try index.write { db in
@@ -87,6 +83,44 @@ extension DatasetStore {
             if let runID { try Self.markRunFinished(runID, status: .succeeded, summary: nil, at: .now(), in: db) }
             return versions
         }
+    }
+
+    /// Stores the files and folders of `paths` (mapped as `SourceScanner` maps them) as a tree,
+    /// without making a version: its blobs and manifest are content-addressed objects, so
+    /// storing the same files twice gives the same id and writes nothing new. `wf job exec`
+    /// stores a job's outputs this way; a commit then names the tree (`PendingVersion(tree:)`).
+    /// An unreferenced tree is garbage to `gc` once no version names it.
+    /// - Returns: the tree's id (sha256 of its canonical manifest).
+    public func storeTree(_ paths: [String]) throws -> ObjectID {
+        let sources = try SourceScanner.scan(paths)
+        _ = try writableIndex()
+        let held = try lock(.shared)
+        defer { withExtendedLifetime(held) {} }
+        return try storeTrees([sources], progress: nil)[0].id
+    }
+
+    /// Stages and publishes every file of every source list, then stores one tree per list.
+    private func storeTrees(_ sources: [[SourceFile]], progress: (@Sendable (Int, Int) -> Void)?) throws -> [(tree: Tree, id: ObjectID)] {
+        let staged = try stage(sources.flatMap { $0 }, progress: progress)
+        let stager = self.stager
+        do {
+            try stager.publish(staged)
+        } catch {
+            stager.discard(staged)
+            throw error
+        }
+        var trees = [(tree: Tree, id: ObjectID)]()
+        var offset = 0
+        for files in sources {
+            let blobs = staged[offset..<(offset + files.count)]
+            offset += files.count
+            let entries = zip(files, blobs).map { source, blob in
+                TreeEntry(path: source.datasetPath, size: blob.size, executable: source.executable, blob: blob.id)
+            }
+            let tree = try Tree(entries: entries)
+            trees.append((tree, try storeSmall(tree.canonicalBytes, in: objects)))
+        }
+        return trees
     }
 
     /// Hashes and stages every file, on all cores.

@@ -20,6 +20,13 @@ extension DatasetStore {
     /// The files are written into a hidden sibling folder, checked, and renamed into place,
     /// so `directory` either holds the whole version or is left as it was.
     public func export(_ version: VersionInfo, to directory: String) throws {
+        try export(tree: version.tree, to: directory)
+    }
+
+    /// Writes every file of the tree `id` (a version's, or one `storeTree` stored) under
+    /// `directory`, as `export(_:to:)` does.
+    /// - Throws: `DatasetError.corruptObject` when the tree or a blob is missing or damaged.
+    public func export(tree id: ObjectID, to directory: String) throws {
         let target = directory.count > 1 && directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var info = stat()
         let targetExists = stat(target, &info) == 0
@@ -28,7 +35,7 @@ extension DatasetStore {
                 throw DatasetError.exportTargetNotEmpty(target)
             }
         }
-        let tree = try tree(of: version)
+        let tree = try tree(id: id)
         let parent = FileIO.parentPath(of: target)
         try FileIO.makeDirectories(parent)
         let staging = try FileIO.makeTemporaryDirectory(in: parent, prefix: ".wf-export-")

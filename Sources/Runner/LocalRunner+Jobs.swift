@@ -13,6 +13,9 @@ struct RunContext: @unchecked Sendable {
     let secrets: [String: String]
     let options: RunOptions
     let executors: ExecutorSelection?
+    /// Where inputs that are other jobs' outputs come from: their folders on this machine
+    /// (`outputPaths`), or, under `wf job exec`, the trees their result records name.
+    var jobOutputs = JobOutputSource.folders
 
     var runID: String { plan.runID }
     var commit: String? { plan.commit }
@@ -20,11 +23,34 @@ struct RunContext: @unchecked Sendable {
     var repository: String { plan.repository }
 }
 
+/// Where a job reads another job's output.
+enum JobOutputSource {
+    /// The folder (or file) the other job wrote on this machine: a local run.
+    case folders
+    /// The tree (or value) the other job's `result.json` names, in the store of `home`: `wf job exec`.
+    case results(home: String)
+    /// Already at `/inputs/NAME` under this root, put there by the engine (Argo's artifacts).
+    case staged(root: String)
+}
+
+/// The executors one run (or one job under `wf job exec`) prepared.
+struct PreparedExecutors {
+    let executors: ExecutorSelection
+    let registryConfig: String?
+
+    func finish() {
+        executors.finish()
+        if let registryConfig { try? FileManager.default.removeItem(atPath: registryConfig) }
+    }
+}
+
 /// A finished job: the step's report and the values of its string outputs.
 struct StepOutcome {
     var result: StepResult
     /// Output name → a string output's value or a version the step committed itself.
     var values: [String: String]
+    /// Output name → the tree `wf job exec` stored it as, for a job an engine ran.
+    var trees: [String: ObjectID] = [:]
 }
 
 /// A step's error with the run's secrets masked.
@@ -106,8 +132,26 @@ extension LocalRunner {
     /// The path a job reads an input from: a folder, or a file holding a string value.
     func prepare(_ input: Artifact, named name: String, of job: PlannedJob, workspace: String, context: RunContext) throws -> String {
         let local = "\(workspace)/inputs/\(name)"
+        // Under an engine that stages artifacts, every input is already in place.
+        if case .staged(let root) = context.jobOutputs { return "\(root)/\(name)" }
         switch input {
         case .jobOutput(let source, let output):
+            switch context.jobOutputs {
+            case .folders, .staged: break
+            case .results(let home):
+                let path = JobResult.path(home: home, run: context.runID, job: source)
+                guard let result = try JobResult.read(path), result.status == .succeeded, let stored = result.outputs[output] else {
+                    throw RunError.missingInput(job: job.name, input: name, detail: "\(source) has no succeeded result with output \(output) in \(path)")
+                }
+                if let hex = stored.tree {
+                    guard let tree = ObjectID(hex: hex) else { throw RunError.missingInput(job: job.name, input: name, detail: "\(path): \(hex) is not a sha256") }
+                    try store.export(tree: tree, to: local)
+                } else {
+                    try FileManager.default.createDirectory(atPath: "\(workspace)/inputs", withIntermediateDirectories: true)
+                    try Data((stored.value ?? "").utf8).write(to: URL(fileURLWithPath: local))
+                }
+                return local
+            }
             guard let path = context.outputPaths[source]?[output] else {
                 throw RunError.missingInput(job: job.name, input: name, detail: "\(source) did not run; run it too (drop --job)")
             }

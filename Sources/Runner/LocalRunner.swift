@@ -23,10 +23,11 @@ public final class LocalRunner {
     let defaultModel: String?
     let log: @Sendable (String) -> Void
 
-    public init(home: String, defaultModel: String?, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    /// - Parameter synchronize: bring a store that lives in a bucket up to it first, so inputs
+    ///   see every machine's versions (`wf job exec` skips it: its run was planned already).
+    public init(home: String, defaultModel: String?, synchronize: Bool = true, log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.home = home
-        // A store shared through a bucket is brought up to it, so inputs see every machine's versions.
-        self.store = try StoreAccess.open(home: home, synchronize: true)
+        self.store = try StoreAccess.open(home: home, synchronize: synchronize)
         self.defaultModel = defaultModel
         self.log = log
     }
@@ -50,20 +51,13 @@ public final class LocalRunner {
             throw RunError.unsupported(job: plan.jobs.first?.name ?? "?", detail: "the repository holds \(link), a symbolic link to outside it, which a run started by a push may not read; commit the file itself")
         }
         var secrets = try secretValues(plan, store: options.secrets)
-        let runsContainers = plan.jobs.contains { $0.action == .script || $0.action == .container }
         let runFolder = "\(home)/runs/\(runID)"
-        var registryConfig: String?
-        if runsContainers, let name = options.registryAuthSecret {
-            let (folder, value) = try RegistryAuth.write(secret: name, secrets: options.secrets, into: "\(runFolder)/registry")
-            secrets[name] = value
-            registryConfig = folder
-        }
-        defer { if let registryConfig { try? FileManager.default.removeItem(atPath: registryConfig) } }
-        // A container runtime is looked for (a `podman info`, ~0.1 s) only when a step names an image.
-        let namesImages = plan.jobs.contains { $0.settings.image != nil }
-        let executors = runsContainers ? try ExecutorSelection(namesImages || options.runtime != .auto ? options.runtime : .bwrap, pull: options.pull, sandbox: options.sandbox,
-                                                               registryConfig: registryConfig) : nil
-        defer { executors?.finish() }
+        // An engine runs each job through `wf job exec` on its nodes, which prepare their own executors.
+        let engine = options.reuse == nil ? options.engine : nil
+        if options.engine != nil && engine == nil { log("note: a re-run runs on this machine; \(options.engine!.name) runs whole runs only") }
+        let prepared = engine == nil ? try prepareExecutors(plan.jobs, options: options, runFolder: runFolder, secrets: &secrets) : nil
+        let executors = prepared?.executors
+        defer { prepared?.finish() }
         log("\(runID): \(plan.workflow) at \(plan.commit.map { String($0.prefix(12)) } ?? "an uncommitted checkout")")
 
         let reused = options.reuse?.jobs ?? [:]
@@ -85,7 +79,8 @@ public final class LocalRunner {
         }
         let context = RunContext(plan: plan, checkout: checkout, runFolder: runFolder, outputPaths: outputPaths, secrets: secrets,
                                  options: options, executors: executors)
-        let outcomes = JobScheduler(jobs: plan.jobs, limit: options.parallelJobs).run { job in
+        let outcomes = try engine.map { try runOnEngine($0, plan: plan, checkout: checkout, options: options, record: &record) }
+            ?? JobScheduler(jobs: plan.jobs, limit: options.parallelJobs).run { job in
             if let earlier = reused[job.name] { return Self.reusedOutcome(earlier, job: job, from: options.reuse!.run) }
             if options.cancellation?.isCancelled == true { return .failure(RunError.cancelled(job: job.name)) }
             self.recordJob(job.name, in: &record) { $0.status = .running; $0.started = .now() }
@@ -138,12 +133,15 @@ public final class LocalRunner {
             guard case .success(let done)? = outcomes[job.name] else { continue }
             for (name, output) in job.outputs.sorted(by: { $0.key < $1.key }) {
                 guard case .dataset(let dataset) = output, done.values[name] == nil else { continue }
+                let message = "\(plan.workflow) \(job.name).\(name)"
                 let provenance = Provenance(repository: plan.repository, commit: plan.commit, workflow: plan.workflow, job: job.name, run: runID,
                                             settingsDigest: done.result.settingsDigest, modelDigest: done.result.modelDigest,
                                             modelSource: done.result.modelSource, image: done.result.imageDigest,
                                             uncommitted: plan.uncommitted ? "true" : nil)
-                pending.append(PendingVersion(dataset: dataset, paths: [outputPaths[job.name]![name]!], message: "\(plan.workflow) \(job.name).\(name)",
-                                              provenance: provenance, runOutput: (job.name, name)))
+                // A job an engine ran left its output as a tree in the store, by content address.
+                pending.append(done.trees[name].map { PendingVersion(dataset: dataset, tree: $0, message: message, provenance: provenance, runOutput: (job.name, name)) }
+                               ?? PendingVersion(dataset: dataset, paths: [outputPaths[job.name]![name]!], message: message,
+                                                 provenance: provenance, runOutput: (job.name, name)))
             }
         }
         // Cancelled before this point: nothing is committed; after it, the cancel is refused.
@@ -187,9 +185,31 @@ public final class LocalRunner {
         "run-\(Timestamp.now().milliseconds)-\(String(UInt32.random(in: 0...UInt32.max) | 0x1000_0000, radix: 16))"
     }
 
+    /// The executors of a run's script and container steps, made once per run (per job under
+    /// `wf job exec`), with the registry credentials written for the run and removed by `finish`.
+    func prepareExecutors(_ jobs: [PlannedJob], options: RunOptions, runFolder: String, secrets: inout [String: String]) throws -> PreparedExecutors? {
+        guard jobs.contains(where: { $0.action == .script || $0.action == .container }) else { return nil }
+        var registryConfig: String?
+        if let name = options.registryAuthSecret {
+            let (folder, value) = try RegistryAuth.write(secret: name, secrets: options.secrets, into: "\(runFolder)/registry")
+            secrets[name] = value
+            registryConfig = folder
+        }
+        do {
+            // A container runtime is looked for (a `podman info`, ~0.1 s) only when a step names an image.
+            let namesImages = jobs.contains { $0.settings.image != nil }
+            let executors = try ExecutorSelection(namesImages || options.runtime != .auto ? options.runtime : .bwrap, pull: options.pull,
+                                                  sandbox: options.sandbox, registryConfig: registryConfig)
+            return PreparedExecutors(executors: executors, registryConfig: registryConfig)
+        } catch {
+            if let registryConfig { try? FileManager.default.removeItem(atPath: registryConfig) }
+            throw error
+        }
+    }
+
     /// Updates one job of the run record, in memory and in the index.
     private let recordLock = NSLock()
-    private func recordJob(_ name: String, in record: inout RunRecord, _ change: (inout JobRecord) -> Void) {
+    func recordJob(_ name: String, in record: inout RunRecord, _ change: (inout JobRecord) -> Void) {
         recordLock.lock()
         defer { recordLock.unlock() }
         guard let index = record.jobs.firstIndex(where: { $0.name == name }) else { return }

@@ -40,6 +40,10 @@ public struct RunOptions: Sendable {
     /// containers' `auth.json` format) for pulling private images (`--registry-auth NAME`).
     public var registryAuthSecret: String?
 
+    /// Where the jobs run: nil on this machine (at most `parallelJobs` at once), else an
+    /// engine such as Slurm, each job through `wf job exec` on its nodes (`--executor`).
+    public var engine: (any JobEngine)?
+
     /// Compute threads of in-process steps (generation, training): this run's own setting,
     /// bound around each step (see ComputePool).
     public var computeThreads = ProcessInfo.processInfo.activeProcessorCount

@@ -4,7 +4,7 @@
 ///
 ///     resources:
 ///       instance-type: C4
-///       limits: {memory: 8Gi, processes: 512, file-size: 4Gi, tmp-size: 1Gi}
+///       limits: {memory: 8Gi, processes: 512, file-size: 4Gi, tmp-size: 1Gi, cpu: 2}
 ///
 /// Byte sizes take Kubernetes' quantity suffixes (`Ki`, `Mi`, `Gi`, `Ti` are powers of 1024;
 /// `k`, `M`, `G`, `T` of 1000) or plain bytes. A limit left out takes the executor's default
@@ -21,8 +21,12 @@ public struct ResourceLimits: Sendable, Equatable, Codable {
     public var fileSize: Int64?
     /// Bytes of `/tmp`, a tmpfs.
     public var tmpSize: Int64?
+    /// Whole CPUs (Kubernetes' `cpu`): what a cluster engine reserves for the job (Slurm's
+    /// `--cpus-per-task`, Argo's `resources.limits.cpu`); this machine's executors leave it.
+    public var cpu: Int?
 
-    public init(memory: Int64? = nil, processes: Int? = nil, fileSize: Int64? = nil, tmpSize: Int64? = nil) {
+    public init(memory: Int64? = nil, processes: Int? = nil, fileSize: Int64? = nil, tmpSize: Int64? = nil, cpu: Int? = nil) {
+        self.cpu = cpu
         self.memory = memory
         self.processes = processes
         self.fileSize = fileSize
@@ -30,12 +34,12 @@ public struct ResourceLimits: Sendable, Equatable, Codable {
     }
 
     /// The keys of `limits:`.
-    public static let keys = ["memory", "processes", "file-size", "tmp-size"]
+    public static let keys = ["memory", "processes", "file-size", "tmp-size", "cpu"]
 
     /// Each limit set here, else the one in `fallback`.
     public func over(_ fallback: ResourceLimits) -> ResourceLimits {
         ResourceLimits(memory: memory ?? fallback.memory, processes: processes ?? fallback.processes,
-                       fileSize: fileSize ?? fallback.fileSize, tmpSize: tmpSize ?? fallback.tmpSize)
+                       fileSize: fileSize ?? fallback.fileSize, tmpSize: tmpSize ?? fallback.tmpSize, cpu: cpu ?? fallback.cpu)
     }
 
     /// `512Mi`, `8Gi`, `1.5G`, `1048576` as bytes; nil for anything else (or over 2^62).

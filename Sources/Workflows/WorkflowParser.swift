@@ -117,6 +117,14 @@ public enum WorkflowParser {
                 limits.processes = count
                 continue
             }
+            if field.key == "cpu" {
+                guard let count = Int(text), (1...4096).contains(count) else {
+                    reader.fail(field.value, fieldPath, "\(text) is not a whole number of CPUs from 1 to 4096")
+                    continue
+                }
+                limits.cpu = count
+                continue
+            }
             guard let bytes = ResourceLimits.bytes(text) else {
                 reader.fail(field.value, fieldPath, "\(text) is not a size; write bytes or a number with Ki, Mi, Gi (or k, M, G), such as 512Mi")
                 continue

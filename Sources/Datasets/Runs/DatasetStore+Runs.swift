@@ -114,16 +114,17 @@ extension DatasetStore {
         try db.execute(
             sql: """
                 INSERT INTO run_jobs(run, job, action, status, started_ms, finished_ms, detail, log, outputs, image, needs, provenance,
-                    reused_from)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    reused_from, engine_job, node)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(run, job) DO UPDATE SET status = excluded.status, started_ms = excluded.started_ms,
                     finished_ms = excluded.finished_ms, detail = excluded.detail, log = excluded.log, outputs = excluded.outputs,
-                    image = excluded.image, provenance = excluded.provenance, reused_from = excluded.reused_from
+                    image = excluded.image, provenance = excluded.provenance, reused_from = excluded.reused_from,
+                    engine_job = excluded.engine_job, node = excluded.node
                 """,
             arguments: [run, job.name, job.action, job.status.rawValue, job.started?.milliseconds, job.finished?.milliseconds,
                         job.detail, job.log, json(job.outputs), job.image,
                         String(decoding: CanonicalJSON.array(job.needs.map(CanonicalJSON.string)).bytes, as: UTF8.self),
-                        json(job.provenance), job.reusedFrom])
+                        json(job.provenance), job.reusedFrom, job.engineJob, job.node])
     }
 
     /// Reads a run's rows without trusting them: an index is a file, and a damaged or edited
@@ -152,7 +153,8 @@ extension DatasetStore {
                       started: integer(row, "started_ms").map(Timestamp.init(milliseconds:)), finished: integer(row, "finished_ms").map(Timestamp.init(milliseconds:)),
                       detail: text(row, "detail"), log: text(row, "log"), outputs: strings(text(row, "outputs") ?? "{}"), image: text(row, "image"),
                       needs: (CanonicalJSON.parse(Array((text(row, "needs") ?? "[]").utf8))?.arrayValue ?? []).compactMap(\.stringValue),
-                      provenance: strings(text(row, "provenance") ?? "{}"), reusedFrom: text(row, "reused_from"))
+                      provenance: strings(text(row, "provenance") ?? "{}"), reusedFrom: text(row, "reused_from"),
+                      engineJob: text(row, "engine_job"), node: text(row, "node"))
         }
         // A run still marked running whose process is gone was cut off (SIGKILL, a crash, a reboot).
         if run.status == .running && !processExists(run.pid) {

@@ -83,10 +83,17 @@ public struct JobRecord: Sendable, Equatable, Codable {
     public var provenance: [String: String]
     /// A re-run's job that did not run again: the run whose result (outputs, log) it reuses.
     public var reusedFrom: String?
+    /// The job as the engine that ran it knows it (`slurm:1234`), when one did: kept so a
+    /// restarted daemon watches the same job instead of submitting it again.
+    public var engineJob: String?
+    /// The node it ran on (Slurm's `NodeList`).
+    public var node: String?
 
     public init(name: String, action: String, status: Status = .waiting, started: Timestamp? = nil, finished: Timestamp? = nil,
                 detail: String? = nil, log: String? = nil, outputs: [String: String] = [:], image: String? = nil, needs: [String] = [],
-                provenance: [String: String] = [:], reusedFrom: String? = nil) {
+                provenance: [String: String] = [:], reusedFrom: String? = nil, engineJob: String? = nil, node: String? = nil) {
+        self.engineJob = engineJob
+        self.node = node
         self.needs = needs
         self.provenance = provenance
         self.reusedFrom = reusedFrom

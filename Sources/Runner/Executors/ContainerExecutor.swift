@@ -158,6 +158,7 @@ public enum ContainerCleanup {
             source.setEventHandler {
                 let message = "\nwf: \(number == SIGINT ? "interrupted" : "terminated"); nothing is committed, and the run reads interrupted in `wf runs`\n"
                 FileHandle.standardError.write(Data(message.utf8))
+                for cleanup in SlurmEngine.signalCleanups { cleanup() }
                 removeContainers(of: getpid())
                 signal(number, SIG_DFL)
                 kill(getpid(), number)

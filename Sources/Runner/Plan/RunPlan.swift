@@ -83,4 +83,11 @@ public enum InstanceType {
         if upper.hasPrefix("C") { return false }  // C3…C10: CPU only
         return ["P", "A", "V", "R", "H"].contains(first) || upper.contains("GPU") || upper.contains("RTX")
     }
+
+    /// GPUs of a GPU instance type: the count after a final `x` (`A100-80Gx8`: 8), else 1; 0 for CPU types.
+    public static func gpus(_ name: String) -> Int {
+        guard isGPU(name) else { return 0 }
+        if let x = name.lastIndex(where: { $0 == "x" || $0 == "X" }), let count = Int(name[name.index(after: x)...]), (1...64).contains(count) { return count }
+        return 1
+    }
 }

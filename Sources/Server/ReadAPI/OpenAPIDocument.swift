@@ -50,6 +50,8 @@ enum OpenAPIDocument {
                            "provenance": {"type": "object", "additionalProperties": {"type": "string"},
                                           "description": "what its versions' provenance takes from the step: settings, model, modelSource, image"},
                            "reused_from": {"type": "string", "description": "a re-run's job that did not run again: the run whose result it reuses"},
+                           "engine_job": {"type": "string", "description": "the job as the engine that ran it knows it, e.g. slurm:1234"},
+                           "node": {"type": "string", "description": "the node it ran on (Slurm's NodeList)"},
                            "started": {"$ref": "#/components/schemas/Timestamp"}, "finished": {"$ref": "#/components/schemas/Timestamp"},
                            "detail": {"type": "string"}, "log": {"type": "string"}, "image": {"type": "string"},
                            "outputs": {"type": "object", "additionalProperties": {"type": "string"},

@@ -28,10 +28,13 @@ struct RunsShowCommand: ParsableCommand {
         }
         for (name, value) in record.inputs.sorted(by: { $0.key < $1.key }) { print("input      \(name) = \(value)") }
         print("")
-        var table = Table(headers: ["JOB", "ACTION", "STATUS", "TOOK", "OUTPUTS"], rightAligned: [3])
+        // Jobs an engine ran also show where: the engine's id (`slurm:1234`) and the node.
+        let onEngine = record.jobs.contains { $0.engineJob != nil }
+        var table = Table(headers: ["JOB", "ACTION", "STATUS", "TOOK"] + (onEngine ? ["ENGINE", "NODE"] : []) + ["OUTPUTS"], rightAligned: [3])
         for job in record.jobs {
             let outputs = job.outputs.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            table.append([job.name, job.action, job.status.rawValue, job.seconds.map(Format.duration) ?? "-", outputs])
+            table.append([job.name, job.action, job.status.rawValue, job.seconds.map(Format.duration) ?? "-"]
+                         + (onEngine ? [job.engineJob ?? "-", job.node ?? "-"] : []) + [outputs])
         }
         print(table.render())
         for job in record.jobs { if let image = job.image { print("image of \(job.name): \(image)") } }

@@ -25,6 +25,9 @@ struct RunCommand: ParsableCommand {
               wf datasets cat generated-text outputs.txt
               wf run workflows/train-then-generate.yaml --input corpus=shakespeare --job generate
               wf run --model gpt2=~/models/my-gpt2 --runtime podman
+              wf run --executor slurm --partition debug
+
+            Clusters (--executor slurm): each job becomes one sbatch submission of `wf job exec HOME/runs/RUN/plan.json JOB`, with --dependency=afterok on the jobs it needs and its resources (limits.cpu → --cpus-per-task, limits.memory → --mem, a GPU instance type → --gres=gpu:N); wf watches them with squeue (and sacct), records each job's Slurm id and node, and commits the outputs here once every job has succeeded. The nodes must see the home, the checkout and wf at the same paths (a shared file system). Ctrl-C cancels the jobs (scancel).
             """
     )
 
@@ -64,6 +67,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Pull private images with the registry credentials in this secret (a docker/podman config.json: wf secrets set NAME < ~/.docker/config.json).", valueName: "secret"))
     var registryAuth: String?
 
+    @OptionGroup var engine: EngineOptions
+
     @OptionGroup var store: StoreOptions
 
     func run() throws {
@@ -89,6 +94,7 @@ struct RunCommand: ParsableCommand {
         guard parallel >= 1, threads >= 1 else { throw ValidationError("--parallel and --threads must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout is the seconds a step may run: more than 0") }
         options.computeThreads = threads
+        options.engine = engine.engine(stepTimeout: timeout)
         ContainerCleanup.removeContainersOnSignals()
         let runner = try LocalRunner(home: home, defaultModel: DefaultModel.folder) { Console.error($0) }
         let result: LocalRunner.Result

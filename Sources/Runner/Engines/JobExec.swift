@@ -1,0 +1,99 @@
+import Datasets
+import Foundation
+
+/// `wf job exec PLAN JOB`: one planned job, run wherever wf is installed. It reads the plan
+/// file, fetches the job's inputs by content address (dataset versions and other jobs' output
+/// trees from the store of the plan's home, through their `JobResult`s), runs the step as a
+/// local run would (`LocalRunner.execute(_:context:)`, the same folders and log), stores each
+/// output folder as a tree, and writes the job's `JobResult`. It commits nothing: the process
+/// that planned the run does, once every job has succeeded. Run twice, it starts from a clean
+/// folder and ends with the same trees, so an engine's retry is harmless.
+///
+/// With `staged` (Argo, whose artifacts put the inputs at `/inputs/NAME` and take the outputs
+/// from `/outputs/NAME`), it only runs the step on those folders, with a scratch home.
+public enum JobExec {
+    /// - Returns: the job's result record (also written to `HOME/runs/RUN/JOB/result.json`
+    ///   unless `staged`); a failed job returns a record with status `failed`.
+    /// - Throws: when the plan file or the job cannot be read, before anything runs.
+    public static func run(planFile path: String, job name: String, staged: Bool = false,
+                           log: @escaping @Sendable (String) -> Void) throws -> JobResult {
+        let file = try JobPlanFile.read(path)
+        guard let job = file.plan.job(named: name) else {
+            throw RunError.unsupported(job: name, detail: "\(path) plans no job \(name); its jobs are \(file.plan.jobs.map(\.name).joined(separator: ", "))")
+        }
+        if staged { return try runStaged(job, file: file, log: log) }
+        guard let home = file.home else {
+            throw RunError.unsupported(job: name, detail: "\(path) names no home (a plan made for Argo): run it with --staged, its inputs at /inputs")
+        }
+        let started = Timestamp.now()
+        let runFolder = "\(home)/runs/\(file.plan.runID)"
+        let workspace = "\(runFolder)/\(job.name)"
+        let resultPath = JobResult.path(home: home, run: file.plan.runID, job: job.name)
+        // A retry starts clean: nothing the earlier attempt left can leak into this one's outputs.
+        for leftover in ["inputs", "outputs", "result.json"] { try? FileManager.default.removeItem(atPath: "\(workspace)/\(leftover)") }
+        var result = JobResult(run: file.plan.runID, job: job.name, status: .failed, node: JobResult.thisNode, started: started, finished: started)
+        do {
+            let runner = try LocalRunner(home: home, defaultModel: file.defaultModel, synchronize: false, log: log)
+            var options = file.options.runOptions(for: file.plan)
+            options.runID = file.plan.runID
+            var secrets = [String: String]()
+            for secret in job.secrets { secrets[secret] = try options.secrets.value(secret) }
+            let prepared = try runner.prepareExecutors([job], options: options, runFolder: workspace, secrets: &secrets)
+            defer { prepared?.finish() }
+            var outputPaths = [String: String]()
+            for output in job.outputs.keys { outputPaths[output] = "\(workspace)/outputs/\(output)" }
+            var context = RunContext(plan: file.plan, checkout: file.checkout, runFolder: runFolder, outputPaths: [job.name: outputPaths],
+                                     secrets: secrets, options: options, executors: prepared?.executors)
+            context.jobOutputs = .results(home: home)
+            let stepStarted = Date()
+            let outcome = try runner.execute(job, context: context)
+            result.stepSeconds = Date().timeIntervalSince(stepStarted)
+            for (output, target) in job.outputs {
+                if let value = outcome.values[output] {
+                    result.outputs[output] = JobResult.Output(value: value)
+                } else if target != .string {
+                    result.outputs[output] = JobResult.Output(tree: try runner.store.storeTree([outputPaths[output]!]).hex)
+                }
+            }
+            result.provenance = outcome.result.provenance
+            result.status = .succeeded
+        } catch {
+            result.detail = "\(error)"
+        }
+        result.finished = .now()
+        try result.write(to: resultPath)
+        return result
+    }
+
+    /// The step alone, on folders an engine staged: inputs at `/inputs/NAME`, outputs at
+    /// `/outputs/NAME`, a scratch home for what the step keeps (`$WF_HOME`, else a temporary).
+    static func runStaged(_ job: PlannedJob, file: JobPlanFile, log: @escaping @Sendable (String) -> Void) throws -> JobResult {
+        let started = Timestamp.now()
+        let home = ProcessInfo.processInfo.environment["WF_HOME"] ?? NSTemporaryDirectory() + "wf-job-\(getpid())"
+        var result = JobResult(run: file.plan.runID, job: job.name, status: .failed, node: JobResult.thisNode, started: started, finished: started)
+        do {
+            let runner = try LocalRunner(home: home, defaultModel: file.defaultModel, synchronize: false, log: log)
+            let options = file.options.runOptions(for: file.plan)
+            var secrets = [String: String]()
+            // Kubernetes gives secrets as environment variables of the same names.
+            for secret in job.secrets { secrets[secret] = ProcessInfo.processInfo.environment[secret] ?? (try? options.secrets.value(secret)) }
+            let prepared = try runner.prepareExecutors([job], options: options, runFolder: "\(home)/runs/\(file.plan.runID)", secrets: &secrets)
+            defer { prepared?.finish() }
+            var outputPaths = [String: String]()
+            for output in job.outputs.keys { outputPaths[output] = "/outputs/\(output)" }
+            var context = RunContext(plan: file.plan, checkout: file.checkout, runFolder: "\(home)/runs/\(file.plan.runID)",
+                                     outputPaths: [job.name: outputPaths], secrets: secrets, options: options, executors: prepared?.executors)
+            context.jobOutputs = .staged(root: "/inputs")
+            let stepStarted = Date()
+            let outcome = try runner.execute(job, context: context)
+            result.stepSeconds = Date().timeIntervalSince(stepStarted)
+            result.outputs = outcome.values.mapValues { JobResult.Output(value: $0) }
+            result.provenance = outcome.result.provenance
+            result.status = .succeeded
+        } catch {
+            result.detail = "\(error)"
+        }
+        result.finished = .now()
+        return result
+    }
+}

@@ -68,6 +68,12 @@ public final class LocalRunner {
                                    return JobRecord(name: job.name, action: job.action.rawValue, log: "\(runFolder)/\(job.name)/log.txt", needs: job.needs)
                                },
                                link: options.link, rerunOf: options.reuse?.run)
+        // The same run taken up again (a restarted daemon) keeps the engine's job ids it recorded.
+        if engine != nil, let earlier = try? store.run(runID) {
+            for index in record.jobs.indices {
+                record.jobs[index].engineJob = earlier.jobs.first { $0.name == record.jobs[index].name }?.engineJob
+            }
+        }
         try store.recordRunStarted(record)
 
         // Every output's place is known before anything runs, so jobs never share mutable state.

@@ -188,7 +188,11 @@ public final class Daemon: @unchecked Sendable {
     }
 
     func run(_ item: QueueItem) {
-        let runID = LocalRunner.newRunID()
+        // An item cut off while an engine ran its jobs takes up the same run: its jobs are still
+        // on the cluster, and the run record names them, so they are watched, not submitted again.
+        let runID = item.runID.flatMap { earlier in
+            runOptions.engine != nil && ((try? triggers.store.run(earlier))?.jobs.contains { $0.engineJob != nil } ?? false) ? earlier : nil
+        } ?? LocalRunner.newRunID()
         let checkout = "\(home)/daemon/checkouts/\(item.id)"
         defer { try? FileManager.default.removeItem(atPath: checkout) }
         let cancellation = RunCancellation()

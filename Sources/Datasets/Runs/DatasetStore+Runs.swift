@@ -8,6 +8,8 @@ import Glibc
 /// each job as it changes, and the run again when it ends; `wf runs` reads them.
 extension DatasetStore {
     /// Records a new run and its jobs (waiting).
+    /// A run taken up again under its id (a restarted daemon watching its engine's jobs) keeps
+    /// its start and becomes this process's.
     public func recordRunStarted(_ run: RunRecord) throws {
         try writableIndex().write { db in
             try db.execute(
@@ -15,6 +17,8 @@ extension DatasetStore {
                     INSERT INTO runs(id, workflow, repository, commit_id, trigger, status, started_ms, finished_ms, summary, pid, inputs, link,
                         rerun_of)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET status = excluded.status, finished_ms = excluded.finished_ms,
+                        summary = excluded.summary, pid = excluded.pid
                     """,
                 arguments: [run.id, run.workflow, run.repository, run.commit, run.trigger, run.status.rawValue, run.started.milliseconds,
                             run.finished?.milliseconds, run.summary, Int(run.pid), Self.json(run.inputs), run.link, run.rerunOf])

@@ -156,6 +156,11 @@ public struct ScriptSettings: ActionSettings {
     public static let action = Action.script
     public var script: String
     public var image: String?
+
+    public init(script: String, image: String? = nil) {
+        self.script = script
+        self.image = image
+    }
 }
 
 /// `container@v1`: `image` run with Kubernetes' semantics, as Gradient ran it on Argo:

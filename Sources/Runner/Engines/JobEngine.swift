@@ -97,7 +97,10 @@ extension LocalRunner {
         let provenance = result.provenance
         return .success(StepOutcome(result: StepResult(settingsDigest: provenance["settings"], modelDigest: provenance["model"],
                                                        imageDigest: provenance["image"], modelSource: provenance["modelSource"]),
-                                    values: result.outputs.compactMapValues(\.value),
+                                    values: result.outputs.compactMapValues { output in
+                                        // A string output's value drops the file's final newline, as `readString` does.
+                                        output.value.map { $0.hasSuffix("\n") ? String($0.dropLast()) : $0 }
+                                    },
                                     trees: result.outputs.compactMapValues { $0.tree.flatMap(ObjectID.init(hex:)) }))
     }
 }

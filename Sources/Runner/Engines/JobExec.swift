@@ -49,9 +49,13 @@ public enum JobExec {
             let outcome = try runner.execute(job, context: context)
             result.stepSeconds = Date().timeIntervalSince(stepStarted)
             for (output, target) in job.outputs {
-                if let value = outcome.values[output] {
+                if target == .string {
+                    // The file's exact bytes, as a job reading it here would see them; the run record trims them.
+                    let bytes = FileManager.default.contents(atPath: outputPaths[output]!) ?? Data()
+                    result.outputs[output] = JobResult.Output(value: String(decoding: bytes, as: UTF8.self))
+                } else if let value = outcome.values[output] {
                     result.outputs[output] = JobResult.Output(value: value)
-                } else if target != .string {
+                } else {
                     result.outputs[output] = JobResult.Output(tree: try runner.store.storeTree([outputPaths[output]!]).hex)
                 }
             }

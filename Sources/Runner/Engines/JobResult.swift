@@ -9,8 +9,8 @@ import Foundation
 public struct JobResult: Codable, Sendable, Equatable {
     public enum Status: String, Codable, Sendable { case succeeded, failed }
 
-    /// One output: a tree in the store (dataset and volume outputs) or a value (string
-    /// outputs, and `DATASET:ID` of a version the step committed itself).
+    /// One output: a tree in the store (dataset and volume outputs) or a value (a string
+    /// output's file, exactly as written; `DATASET:ID` of a version the step committed itself).
     public struct Output: Codable, Sendable, Equatable {
         public var tree: String?
         public var value: String?

@@ -23,6 +23,19 @@ public struct RunPlan: Codable, Sendable, Equatable {
     /// In the workflow's order.
     public var jobs: [PlannedJob]
 
+    public init(runID: String, workflow: String, repository: String, commit: String?, uncommitted: Bool = false, trigger: String,
+                inputs: [String: String], secrets: [String], jobs: [PlannedJob]) {
+        self.runID = runID
+        self.workflow = workflow
+        self.repository = repository
+        self.commit = commit
+        self.uncommitted = uncommitted
+        self.trigger = trigger
+        self.inputs = inputs
+        self.secrets = secrets
+        self.jobs = jobs
+    }
+
     public func job(named name: String) -> PlannedJob? { jobs.first { $0.name == name } }
 }
 
@@ -45,6 +58,21 @@ public struct PlannedJob: Codable, Sendable, Equatable {
     public var limits: ResourceLimits?
     /// Where the job is in the workflow file.
     public var line: Int
+
+    public init(name: String, action: Action, needs: [String], inputs: [String: Artifact], outputs: [String: OutputTarget], settings: StepSettings,
+                environment: [String: Value], secrets: [String], instanceType: String?, limits: ResourceLimits?, line: Int) {
+        self.name = name
+        self.action = action
+        self.needs = needs
+        self.inputs = inputs
+        self.outputs = outputs
+        self.settings = settings
+        self.environment = environment
+        self.secrets = secrets
+        self.instanceType = instanceType
+        self.limits = limits
+        self.line = line
+    }
 }
 
 /// Where an input's bytes come from.

@@ -63,6 +63,8 @@ struct DaemonCommand: ParsableCommand {
     @Option(name: .customLong("api-key-env"), help: ArgumentHelp("With --serve-model: require this variable's value as a bearer token for generation.", valueName: "variable"))
     var apiKeyEnv: String?
 
+    @OptionGroup var engine: EngineOptions
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -84,6 +86,7 @@ struct DaemonCommand: ParsableCommand {
         daemon.runOptions.pull = pull
         daemon.runOptions.models = try ModelMapping.parse(models)
         daemon.runOptions.registryAuthSecret = registryAuth
+        daemon.runOptions.engine = engine.engine(stepTimeout: daemon.runOptions.stepTimeout)
         let recovered = try daemon.triggers.recoverInterrupted()
         for item in recovered.retried { Console.error(Self.stamp() + "\(item.link): \(item.workflow) at \(item.commit.prefix(12)) was cut off; running it again") }
         for item in recovered.abandoned { Console.error(Self.stamp() + "\(item.link): \(item.workflow) at \(item.commit.prefix(12)) was cut off twice; not retried") }

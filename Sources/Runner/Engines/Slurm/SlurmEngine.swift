@@ -199,6 +199,12 @@ public struct SlurmJobState: Sendable, Equatable {
     /// squeue's reason (`%r`): why a job waits, or `DependencyNeverSatisfied`.
     public var reason: String
 
+    public init(state: String, node: String?, reason: String) {
+        self.state = state
+        self.node = node
+        self.reason = reason
+    }
+
     public var isRunning: Bool { ["RUNNING", "COMPLETING", "CONFIGURING", "STAGE_OUT", "SUSPENDED"].contains(state) }
     public var isEnded: Bool { !isRunning && !["PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING", "SIGNALING"].contains(state) }
     /// It will never start: a need failed. (Cancelled that way by --kill-on-invalid-dep, or still pending.)

@@ -1,0 +1,233 @@
+import Datasets
+import Foundation
+import Testing
+import TestSupport
+import Triggers
+
+/// `--executor slurm` against a real Slurm: three `slurmd` nodes in network namespaces on this
+/// machine (`scripts/slurm-cluster`, started by `.ci/run`). Each job is an `sbatch` of `wf job
+/// exec`; the nodes share this machine's file system, as a cluster's nodes share theirs.
+@Suite(.serialized, .enabled(if: SlurmCluster.unavailable == nil && WorkflowRepository.sandboxWorks,
+                             Comment(rawValue: SlurmCluster.unavailable ?? "bubblewrap cannot create a sandbox here")))
+struct SlurmTests {
+    let scratch = Scratch("wf-slurm")
+
+    /// A fan-out of three shards after a checkout (each holds a node for 3 s, so they overlap
+    /// and must run on three nodes), text generation, and a join of everything into `report`.
+    static let workflow = """
+        jobs:
+          cloneRepo:
+            outputs:
+              repo: {type: volume}
+            uses: git-checkout@v1
+            with: {url: context.event.github.url}
+          shard1:
+            needs: [cloneRepo]
+            inputs: {repo: cloneRepo.outputs.repo}
+            outputs: {part: {type: volume}}
+            uses: script@v1
+            with:
+              script: |-
+                sleep 3
+                wc -c < /inputs/repo/settings.json > /outputs/part/size-1.txt
+          shard2:
+            needs: [cloneRepo]
+            inputs: {repo: cloneRepo.outputs.repo}
+            outputs: {part: {type: volume}}
+            uses: script@v1
+            with:
+              script: |-
+                sleep 3
+                head -c 12 /inputs/repo/settings.json > /outputs/part/head-2.txt
+          shard3:
+            needs: [cloneRepo]
+            outputs: {part: {type: volume}, word: {type: string}}
+            uses: script@v1
+            with:
+              script: |-
+                sleep 3
+                echo three > /outputs/part/three.txt
+                echo shard-three > /outputs/word
+          generateText:
+            needs: [cloneRepo, shard1]
+            inputs: {repo: cloneRepo.outputs.repo}
+            outputs:
+              generatedText: {type: dataset, with: {ref: generated-text}}
+            uses: text-generation@v1
+            with:
+              settings: repo/settings.json
+          join:
+            needs: [shard1, shard2, shard3, generateText]
+            inputs:
+              a: shard1.outputs.part
+              b: shard2.outputs.part
+              c: shard3.outputs.part
+              word: shard3.outputs.word
+              text: generateText.outputs.generatedText
+            outputs:
+              report: {type: dataset, with: {ref: report}}
+            uses: script@v1
+            with:
+              script: |-
+                cat /inputs/a/size-1.txt /inputs/b/head-2.txt /inputs/c/three.txt /inputs/word > /outputs/report/all.txt
+                cp /inputs/text/outputs.txt /outputs/report/generated.txt
+        """
+
+    func latestRun(_ home: String) throws -> RunRecord {
+        let listed = try SnakeCaseJSON.decoder.decode([RunRecord].self, from: Data(try WFBinary.run(["runs", "ls", "--json", "--home", home]).stdout.utf8))
+        let id = try #require(listed.first?.id)
+        return try SnakeCaseJSON.decoder.decode(RunRecord.self, from: Data(try WFBinary.run(["runs", "show", id, "--json", "--home", home]).stdout.utf8))
+    }
+
+    func versions(_ home: String, _ dataset: String) throws -> [VersionInfo] {
+        let listed = try WFBinary.run(["datasets", "ls", dataset, "--json", "--home", home])
+        guard listed.status == 0 else { return [] }
+        return try SnakeCaseJSON.decoder.decode([VersionInfo].self, from: Data(listed.stdout.utf8))
+    }
+
+    @Test func independentJobsRunOnDifferentNodesAndTheResultEqualsALocalRun() throws {
+        let repo = try WorkflowRepository(in: scratch, workflow: Self.workflow)
+        let local = scratch("local"), cluster = scratch("cluster")
+        let here = try WFBinary.run(["run", repo.workflowFile, "--home", local])
+        #expect(here.status == 0, "\(here.stderr)")
+        let there = try WFBinary.run(["run", repo.workflowFile, "--executor", "slurm", "--home", cluster])
+        #expect(there.status == 0, "\(there.stderr)")
+        #expect(there.stderr.contains("submitted to slurm as slurm:"), "\(there.stderr)")
+
+        // The same commit gives the same bytes, wherever its jobs ran.
+        for dataset in ["report", "generated-text"] {
+            let ours = try #require(try versions(local, dataset).first), theirs = try #require(try versions(cluster, dataset).first)
+            #expect(ours.tree == theirs.tree, "\(dataset): local tree \(ours.tree.hex) vs Slurm tree \(theirs.tree.hex)")
+            #expect(theirs.provenance.job == ours.provenance.job && theirs.provenance.commit == ours.provenance.commit)
+            #expect(theirs.provenance.settingsDigest == ours.provenance.settingsDigest)
+        }
+        let report = try WFBinary.run(["datasets", "cat", "report", "all.txt", "--home", cluster]).stdout
+        #expect(report.hasSuffix("three\nshard-three\n"), "\(report)")  // a string input is the file its job wrote
+
+        // Every job went through Slurm; the three shards, which overlapped, on three nodes.
+        let run = try latestRun(cluster)
+        #expect(run.status == .succeeded)
+        #expect(run.jobs.allSatisfy { $0.engineJob?.hasPrefix("slurm:") == true && $0.node != nil }, "\(run.jobs)")
+        let shardNodes = Set(run.jobs.filter { $0.name.hasPrefix("shard") }.compactMap(\.node))
+        #expect(shardNodes.count == 3, "shards ran on \(shardNodes)")
+        #expect(Set(run.jobs.compactMap(\.node)).isSubset(of: ["n1", "n2", "n3"]))
+        #expect(run.jobs.first { $0.name == "shard3" }?.outputs["word"] == "shard-three")
+        let shown = try WFBinary.run(["runs", "show", run.id, "--home", cluster]).stdout
+        #expect(shown.contains("ENGINE") && shown.contains("NODE"), "\(shown)")
+        // Each job's batch script and Slurm's output are kept beside its log.
+        let folder = "\(cluster)/runs/\(run.id)/join"
+        #expect(FileManager.default.fileExists(atPath: "\(folder)/slurm.sh") && FileManager.default.fileExists(atPath: "\(folder)/result.json"))
+        #expect(try String(contentsOfFile: "\(folder)/slurm.sh", encoding: .utf8).contains("job exec '\(cluster)/runs/\(run.id)/plan.json' 'join'"))
+    }
+
+    @Test func aFailedJobSkipsWhatNeedsItAndCtrlCCancelsTheClusterJobs() throws {
+        let failing = """
+            jobs:
+              bad:
+                outputs: {out: {type: dataset, with: {ref: never}}}
+                uses: script@v1
+                with: {script: "echo partial > /outputs/out/x.txt; exit 3"}
+              after:
+                needs: [bad]
+                inputs: {x: bad.outputs.out}
+                outputs: {out: {type: dataset, with: {ref: never-after}}}
+                uses: script@v1
+                with: {script: "cp -r /inputs/x/. /outputs/out/"}
+            """
+        let repo = try WorkflowRepository(in: scratch, workflow: failing)
+        let home = scratch("home")
+        let failed = try WFBinary.run(["run", repo.workflowFile, "--executor", "slurm", "--home", home])
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("job bad failed: the script exited with status 3"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("job after was not run: it needs bad"), "\(failed.stderr)")
+        #expect(try versions(home, "never").isEmpty)
+        let run = try latestRun(home)
+        #expect(run.jobs.first { $0.name == "after" }?.status == .skipped && run.jobs.first { $0.name == "bad" }?.node != nil)
+        // Slurm removed the job that can never run (--kill-on-invalid-dep), nothing waits.
+        #expect(eventually(10) { SlurmCluster.openJobs(named: "wf-after").isEmpty })
+
+        let slow = """
+            jobs:
+              long:
+                outputs: {out: {type: volume}}
+                uses: script@v1
+                with: {script: "sleep 120"}
+              afterLong:
+                needs: [long]
+                uses: script@v1
+                with: {script: "true"}
+            """
+        try repo.write(workflow: slow)
+        let started = try WFBinary.start(["run", repo.workflowFile, "--executor", "slurm", "--home", home],
+                                         stdoutFile: scratch("slow.out"), stderrFile: scratch("slow.err"))
+        let log = { (try? String(contentsOfFile: scratch("slow.err"), encoding: .utf8)) ?? "" }
+        #expect(eventually(30) { log().contains("job long started") }, "\(log())")
+        #expect(SlurmCluster.openJobs(named: "wf-long").count == 1)
+        kill(started.processIdentifier, SIGINT)
+        started.waitUntilExit()
+        // Ctrl-C leaves nothing on the cluster: the running job and the one waiting for it are cancelled.
+        #expect(eventually(15) { SlurmCluster.openJobs(named: "wf-long").isEmpty && SlurmCluster.openJobs(named: "wf-afterLong").isEmpty },
+                "\(SlurmCluster.openJobs())")
+        #expect(try latestRun(home).status == .interrupted)
+    }
+}
+
+/// The daemon with `--executor slurm`, killed while its run's job is on the cluster: restarted,
+/// it takes up the same run and watches the same Slurm job instead of submitting it again.
+@Suite(.serialized, .enabled(if: SlurmCluster.unavailable == nil && WorkflowRepository.sandboxWorks,
+                             Comment(rawValue: SlurmCluster.unavailable ?? "bubblewrap cannot create a sandbox here")))
+struct SlurmDaemonTests {
+    let scratch = Scratch("wf-slurm-daemon")
+
+    struct Status: Decodable {
+        var queue: [QueueItem]
+        var runs: [RunRecord]
+    }
+
+    func status(_ home: String) throws -> Status {
+        try SnakeCaseJSON.decoder.decode(Status.self, from: Data(try WFBinary.run(["status", "--json", "--home", home]).stdout.utf8))
+    }
+
+    @Test func aRestartedDaemonWatchesItsSlurmJobsInsteadOfSubmittingThemAgain() throws {
+        let workflow = """
+            on:
+              github:
+                branches:
+                  only: main
+            jobs:
+              slow:
+                outputs: {out: {type: dataset, with: {ref: slow-out}}}
+                uses: script@v1
+                with: {script: "sleep 6; echo slow > /outputs/out/done.txt"}
+            """
+        let work = try WorkflowRepository(in: scratch, workflow: workflow)
+        let remote = scratch("remote.git")
+        _ = try Shell.run("git", ["init", "-q", "--bare", "-b", "main", remote])
+        try work.git("remote", "add", "origin", remote)
+        try work.git("push", "-q", "origin", "main")
+        let home = scratch("home")
+        #expect(try WFBinary.run(["link", remote, "--poll", "0", "--home", home]).status == 0)
+        #expect(try WFBinary.run(["trigger", "remote", "--home", home]).status == 0)
+
+        let first = try DaemonProcess(home: home, scratch: scratch, label: "first", arguments: ["--executor", "slurm"])
+        var submitted: JobRecord?
+        #expect(try eventually(30) {
+            submitted = try status(home).runs.first?.jobs.first { $0.engineJob != nil && $0.status == .running }
+            return submitted != nil
+        }, "\(first.log)")
+        first.stop(SIGKILL)
+        let runID = try #require(try status(home).runs.first?.id)
+        let engineJob = try #require(submitted?.engineJob)
+
+        let second = try DaemonProcess(home: home, scratch: scratch, label: "second", arguments: ["--executor", "slurm"])
+        #expect(try eventually(60) { try status(home).queue.first?.status == .succeeded }, "\(second.log)")
+        let run = try #require(try status(home).runs.first { $0.id == runID })
+        #expect(run.status == .succeeded)
+        #expect(run.jobs.first?.engineJob == engineJob, "resubmitted: \(run.jobs)")
+        let outputs = try FileManager.default.contentsOfDirectory(atPath: "\(home)/runs/\(runID)/slow").filter { $0.hasPrefix("slurm-") }
+        #expect(outputs == ["slurm-\(engineJob.dropFirst("slurm:".count)).out"], "\(outputs)")
+        let listed = try WFBinary.run(["datasets", "ls", "slow-out", "--json", "--home", home])
+        #expect(try SnakeCaseJSON.decoder.decode([VersionInfo].self, from: Data(listed.stdout.utf8)).count == 1)
+        #expect(second.stop() == 0)
+    }
+}

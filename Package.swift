@@ -74,7 +74,7 @@ let package = Package(
         // Streaming matrix kernels for decoding (AVX2/F16C with a portable fallback).
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Measurements behind `wf bench`: each benchmark runs the real code paths and a reference.
-        .target(name: "Benchmarks", dependencies: ["Datasets", "TextGeneration", "Training", "Triggers", "CKernels"]),
+        .target(name: "Benchmarks", dependencies: ["Datasets", "TextGeneration", "Training", "Triggers", "Runner", "CKernels"]),
         // The command line and nothing else.
         .executableTarget(
             name: "wf",

@@ -118,6 +118,20 @@ struct SlurmTests {
         let folder = "\(cluster)/runs/\(run.id)/join"
         #expect(FileManager.default.fileExists(atPath: "\(folder)/slurm.sh") && FileManager.default.fileExists(atPath: "\(folder)/result.json"))
         #expect(try String(contentsOfFile: "\(folder)/slurm.sh", encoding: .utf8).contains("job exec '\(cluster)/runs/\(run.id)/plan.json' 'join'"))
+
+        // A job run again, here rather than on a node (an engine's retry), is harmless: the same tree, the record rewritten.
+        func partTree() throws -> String? {
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(cluster)/runs/\(run.id)/shard1/result.json"))
+            let record = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            return ((record?["outputs"] as? [String: Any])?["part"] as? [String: Any])?["tree"] as? String
+        }
+        let tree = try #require(try partTree())
+        let again = try WFBinary.run(["job", "exec", "\(cluster)/runs/\(run.id)/plan.json", "shard1"])
+        #expect(again.status == 0 && again.stderr.contains("job shard1 succeeded"), "\(again.stderr)")
+        #expect(try partTree() == tree)
+        let unknown = try WFBinary.run(["job", "exec", "\(cluster)/runs/\(run.id)/plan.json", "nope"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("plans no job nope; its jobs are cloneRepo, shard1"), "\(unknown.stderr)")
+        #expect(try WFBinary.run(["job", "exec", repo.workflowFile, "shard1"]).stderr.contains("is not a wf plan file"))
     }
 
     @Test func aFailedJobSkipsWhatNeedsItAndCtrlCCancelsTheClusterJobs() throws {

@@ -230,4 +230,54 @@ import TestSupport
         // A cancelled run can be re-run.
         #expect(try daemon.rerun(run.id).rerunOf == run.id)
     }
+
+    /// The same cancel when the run's jobs are on Slurm: the running job and the one waiting
+    /// for it are `scancel`led, and nothing is committed.
+    @Test(.enabled(if: ActionsTests.sandboxWorks && SlurmCluster.unavailable == nil,
+                   Comment(rawValue: SlurmCluster.unavailable ?? "bubblewrap cannot create a sandbox here")))
+    func aRunOnSlurmIsCancelledWithScancel() throws {
+        let workflow = """
+            on: {github: {branches: {only: main}}}
+            jobs:
+              slowOnSlurm:
+                outputs:
+                  out: {type: dataset, with: {ref: slow-out}}
+                uses: script@v1
+                with: {script: "sleep 60"}
+              afterOnSlurm:
+                needs: [slowOnSlurm]
+                uses: script@v1
+                with: {script: "true"}
+            """
+        let (daemon, logs) = try linkedDaemon(workflow: workflow)
+        // The nodes run the wf binary, not this test process.
+        daemon.runOptions.engine = SlurmEngine(settings: SlurmSettings(wf: WFBinary.path))
+        let store = daemon.triggers.store
+        let worker = Thread { daemon.workLoop() }
+        worker.start()
+        defer { daemon.stopWorkLoop() }
+        var running: RunRecord?
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, running == nil {
+            running = try store.runs().first { $0.jobs.first { $0.name == "slowOnSlurm" }?.status == .running }
+            usleep(50_000)
+        }
+        let run = try #require(running, "the run did not start: \(logs.lines)")
+        #expect(SlurmCluster.openJobs(named: "wf-slowOnSlurm").count == 1 && SlurmCluster.openJobs(named: "wf-afterOnSlurm").count == 1)
+        #expect(try daemon.cancel(run: run.id) == .stopping(run: run.id))
+        var item: QueueItem?
+        let started = Date()
+        while Date().timeIntervalSince(started) < 20 {
+            item = try daemon.triggers.item(forRun: run.id)
+            if item?.status == .cancelled { break }
+            usleep(50_000)
+        }
+        #expect(item?.status == .cancelled, "\(logs.lines)")
+        #expect(SlurmCluster.openJobs(named: "wf-slowOnSlurm").isEmpty && SlurmCluster.openJobs(named: "wf-afterOnSlurm").isEmpty,
+                "\(SlurmCluster.openJobs())")
+        let ended = try store.run(run.id)
+        #expect(ended.status == .cancelled)
+        #expect(ended.jobs.allSatisfy { $0.status == .cancelled }, "\(ended.jobs)")
+        #expect(try store.listDatasets().isEmpty, "a cancelled run committed something")
+    }
 }

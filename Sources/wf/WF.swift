@@ -14,7 +14,7 @@ struct WF: ParsableCommand {
             Start with `wf datasets put NAME FILES...`, then `wf datasets ls`.
             """,
         version: "0.1.0",
-        subcommands: [DatasetsCommand.self, RunCommand.self, RunsCommand.self, ValidateCommand.self, MigrateCommand.self, SecretsCommand.self, LinkCommand.self, LinksCommand.self, DaemonCommand.self, TriggerCommand.self, StatusCommand.self, GenerateCommand.self, TokenizeCommand.self, TrainCommand.self, ServeCommand.self, BenchCommand.self, JobCommand.self]
+        subcommands: [DatasetsCommand.self, RunCommand.self, RunsCommand.self, ValidateCommand.self, MigrateCommand.self, SecretsCommand.self, LinkCommand.self, LinksCommand.self, DaemonCommand.self, TriggerCommand.self, StatusCommand.self, GenerateCommand.self, TokenizeCommand.self, TrainCommand.self, ServeCommand.self, BenchCommand.self, JobCommand.self, WorkflowExportCommand.self]
     )
 
     /// Ctrl-C and SIGTERM stop wf (and, through bubblewrap's --die-with-parent, its steps)

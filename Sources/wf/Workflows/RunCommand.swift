@@ -85,12 +85,7 @@ struct RunCommand: ParsableCommand {
         options.models = try ModelMapping.parse(models)
         options.network = network
         options.registryAuthSecret = registryAuth
-        for assignment in inputs {
-            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
-                throw ValidationError("--input \(assignment): write NAME=VALUE")
-            }
-            options.inputs[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
-        }
+        options.inputs = try InputAssignments.parse(inputs)
         guard parallel >= 1, threads >= 1 else { throw ValidationError("--parallel and --threads must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout is the seconds a step may run: more than 0") }
         options.computeThreads = threads

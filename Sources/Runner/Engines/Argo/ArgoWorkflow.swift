@@ -69,6 +69,10 @@ public struct ArgoWorkflow: Codable, Sendable, Equatable {
     public struct ArtifactRepositoryRef: Codable, Sendable, Equatable {
         public var configMap: String
         public var key: String
+        public init(configMap: String, key: String) {
+            self.configMap = configMap
+            self.key = key
+        }
     }
 
     /// `Template`: the `main` DAG, or one job's container with its artifacts and volumes.
@@ -122,17 +126,23 @@ public struct ArgoWorkflow: Codable, Sendable, Equatable {
     /// `S3Artifact` with only a key: the rest comes from the artifact repository.
     public struct S3: Codable, Sendable, Equatable {
         public var key: String
+        public init(key: String) { self.key = key }
     }
 
     /// `RawArtifact`: the file's contents, in the manifest.
     public struct Raw: Codable, Sendable, Equatable {
         public var data: String
+        public init(data: String) { self.data = data }
     }
 
     /// `GitArtifact`: `repo` cloned at `revision`.
     public struct Git: Codable, Sendable, Equatable {
         public var repo: String
         public var revision: String
+        public init(repo: String, revision: String) {
+            self.repo = repo
+            self.revision = revision
+        }
     }
 
     /// core/v1 `Container`.
@@ -161,6 +171,10 @@ public struct ArgoWorkflow: Codable, Sendable, Equatable {
     public struct SecretKeySelector: Codable, Sendable, Equatable {
         public var name: String
         public var key: String
+        public init(name: String, key: String) {
+            self.name = name
+            self.key = key
+        }
     }
 
     /// core/v1 `ResourceRequirements` (limits only; Kubernetes takes the requests from them).
@@ -174,6 +188,11 @@ public struct ArgoWorkflow: Codable, Sendable, Equatable {
         public var memory: String?
         public var gpu: String?
         enum CodingKeys: String, CodingKey { case cpu, memory, gpu = "nvidia.com/gpu" }
+        public init(cpu: String? = nil, memory: String? = nil, gpu: String? = nil) {
+            self.cpu = cpu
+            self.memory = memory
+            self.gpu = gpu
+        }
     }
 
     /// core/v1 `Volume`: wf uses scratch folders only.
@@ -465,10 +484,11 @@ public struct ArgoWorkflow: Codable, Sendable, Equatable {
         return try encoder.encode(self)
     }
 
-    /// The manifest as JSON (`kubectl` and `argo submit` take either), indented, fields in Argo's order.
+    /// The manifest as JSON (`kubectl` and `argo submit` take either), indented, keys sorted
+    /// (so one plan always gives the same bytes; `apiVersion`, `kind`, `metadata`, `spec` stay first).
     public func json() throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
     }
 }

@@ -51,6 +51,8 @@ struct StepOutcome {
     var values: [String: String]
     /// Output name → the tree `wf job exec` stored it as, for a job an engine ran.
     var trees: [String: ObjectID] = [:]
+    /// Seconds the step itself ran, without preparing its inputs and outputs.
+    var stepSeconds: Double = 0
 }
 
 /// A step's error with the run's secrets masked.
@@ -116,7 +118,7 @@ extension LocalRunner {
             }
             jobLog.line("done in \(String(format: "%.2f", Date().timeIntervalSince(started))) s")
             log("job \(job.name) succeeded")
-            return StepOutcome(result: result, values: values)
+            return StepOutcome(result: result, values: values, stepSeconds: Date().timeIntervalSince(started))
         } catch RunError.cancelled {
             jobLog.line("cancelled")
             log("job \(job.name) cancelled")

@@ -292,6 +292,40 @@ import Yams
         #expect(result.stdout.contains("$.spec.templates[0].dag.tasks[1].dependencies: 'start' is not of type 'array'"), "\(result.stdout)")
     }
 
+    /// `--upload-inputs s3://BUCKET` puts each dataset version the manifest reads at its key, as
+    /// a gzipped tar of one folder (what Argo unpacks at the input's path); a second export finds
+    /// it there and leaves it.
+    @Test(.enabled(if: MotoServer.executable != nil, "NO MOTO: the Argo input upload test is skipped; .ci/run makes .build/venv-moto (pip install 'moto[server]')"))
+    func theDatasetVersionsAManifestReadsAreUploadedToTheArtifactRepository() throws {
+        let moto = try MotoServer(buckets: ["argo-artifacts"], log: scratch("moto.log"))
+        let repo = try makeRepository()
+        let (home, corpus, _) = try prepareHome()
+        let workflowFile = "\(repo.path)/.gradient/workflows/dataset.yaml"
+        let arguments = ["export", "argo", workflowFile, "--input", "corpus=corpus", "--home", home, "--out", scratch("up.yaml"),
+                         "--upload-inputs", "s3://argo-artifacts"]
+        let first = try WFBinary.run(arguments, environment: moto.environment)
+        let key = ArgoArtifactKeys.version(dataset: "corpus", id: corpus.id.hex)
+        #expect(first.status == 0 && first.stderr.contains("uploaded s3://argo-artifacts/\(key)"), "\(first.stderr)")
+        #expect(try String(contentsOfFile: scratch("up.yaml"), encoding: .utf8).contains(key))
+        let second = try WFBinary.run(arguments, environment: moto.environment)
+        #expect(second.status == 0 && second.stderr.contains("already there: s3://argo-artifacts/\(key)"), "\(second.stderr)")
+        // What the bucket holds, read back through boto3 (moto's own client): one folder with the version's file.
+        let python = try #require(MotoServer.executable.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("python").path })
+        let fetch = """
+            import boto3, sys
+            s3 = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3], region_name="us-east-1")
+            open(sys.argv[5], "wb").write(s3.get_object(Bucket="argo-artifacts", Key=sys.argv[4])["Body"].read())
+            """
+        let archive = scratch("version.tgz")
+        let fetched = try Shell.run(python, ["-c", fetch, moto.endpoint, moto.accessKeyID, moto.secretAccessKey, key, archive])
+        #expect(fetched.status == 0)
+        let listing = try Shell.run("tar", ["-tzf", archive]).stdout.split(separator: "\n").map(String.init)
+        #expect(listing == ["\(corpus.id.hex)/", "\(corpus.id.hex)/shakespeare.txt"], "\(listing)")
+        let refused = try WFBinary.run(["export", "argo", workflowFile, "--input", "corpus=corpus", "--home", home, "--upload-inputs", "s3://argo-artifacts/sub"],
+                                       environment: moto.environment)
+        #expect(refused.status != 0 && refused.stderr.contains("give s3://argo-artifacts"), "\(refused.stderr)")
+    }
+
     @Test func refusalsAreOneLineAndSayWhatToDo() throws {
         let repo = try makeRepository()
         let home = scratch("home")

@@ -17,15 +17,15 @@ public enum JobExec {
     /// - Throws: when the plan file or the job cannot be read, before anything runs.
     public static func run(planFile path: String, job name: String, staged: Bool = false,
                            log: @escaping @Sendable (String) -> Void) throws -> JobResult {
+        let started = Timestamp.now()  // before the plan is read: reading it is part of the job's cost
         let file = try JobPlanFile.read(path)
         guard let job = file.plan.job(named: name) else {
             throw RunError.unsupported(job: name, detail: "\(path) plans no job \(name); its jobs are \(file.plan.jobs.map(\.name).joined(separator: ", "))")
         }
-        if staged { return try runStaged(job, file: file, log: log) }
+        if staged { return try runStaged(job, file: file, started: started, log: log) }
         guard let home = file.home else {
             throw RunError.unsupported(job: name, detail: "\(path) names no home (a plan made for Argo): run it with --staged, its inputs at /inputs")
         }
-        let started = Timestamp.now()
         let runFolder = "\(home)/runs/\(file.plan.runID)"
         let workspace = "\(runFolder)/\(job.name)"
         let resultPath = JobResult.path(home: home, run: file.plan.runID, job: job.name)
@@ -45,9 +45,8 @@ public enum JobExec {
             var context = RunContext(plan: file.plan, checkout: file.checkout, runFolder: runFolder, outputPaths: [job.name: outputPaths],
                                      secrets: secrets, options: options, executors: prepared?.executors)
             context.jobOutputs = .results(home: home)
-            let stepStarted = Date()
             let outcome = try runner.execute(job, context: context)
-            result.stepSeconds = Date().timeIntervalSince(stepStarted)
+            result.stepSeconds = outcome.stepSeconds
             for (output, target) in job.outputs {
                 if target == .string {
                     // The file's exact bytes, as a job reading it here would see them; the run record trims them.
@@ -71,8 +70,7 @@ public enum JobExec {
 
     /// The step alone, on folders an engine staged: inputs at `/inputs/NAME`, outputs at
     /// `/outputs/NAME`, a scratch home for what the step keeps (`$WF_HOME`, else a temporary).
-    static func runStaged(_ job: PlannedJob, file: JobPlanFile, log: @escaping @Sendable (String) -> Void) throws -> JobResult {
-        let started = Timestamp.now()
+    static func runStaged(_ job: PlannedJob, file: JobPlanFile, started: Timestamp, log: @escaping @Sendable (String) -> Void) throws -> JobResult {
         let home = ProcessInfo.processInfo.environment["WF_HOME"] ?? NSTemporaryDirectory() + "wf-job-\(getpid())"
         var result = JobResult(run: file.plan.runID, job: job.name, status: .failed, node: JobResult.thisNode, started: started, finished: started)
         do {
@@ -88,9 +86,8 @@ public enum JobExec {
             var context = RunContext(plan: file.plan, checkout: file.checkout, runFolder: "\(home)/runs/\(file.plan.runID)",
                                      outputPaths: [job.name: outputPaths], secrets: secrets, options: options, executors: prepared?.executors)
             context.jobOutputs = .staged(root: "/inputs")
-            let stepStarted = Date()
             let outcome = try runner.execute(job, context: context)
-            result.stepSeconds = Date().timeIntervalSince(stepStarted)
+            result.stepSeconds = outcome.stepSeconds
             result.outputs = outcome.values.mapValues { JobResult.Output(value: $0) }
             result.provenance = outcome.result.provenance
             result.status = .succeeded

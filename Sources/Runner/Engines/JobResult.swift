@@ -32,8 +32,9 @@ public struct JobResult: Codable, Sendable, Equatable {
     public var provenance: [String: String] = [:]
     /// The host (and Slurm node, `SLURMD_NODENAME`) it ran on.
     public var node: String
-    /// When `wf job exec` started and ended, and how long the step itself took (seconds): the
-    /// difference is the job's overhead (plan, inputs, outputs).
+    /// When `wf job exec` started (before reading the plan) and ended, and how long the step
+    /// itself ran (seconds): the difference is the job's overhead (plan, inputs exported,
+    /// outputs stored, the record).
     public var started: Timestamp
     public var finished: Timestamp
     public var stepSeconds: Double?

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import Runner
+import S3
 
 /// `wf export ENGINE FILE`: a workflow written for another engine to run. (The type is not
 /// `ExportCommand`, which is `wf datasets export`'s.)
@@ -23,12 +24,12 @@ struct ArgoExportCommand: ParsableCommand {
 
             Checked here: the workflow (as `wf validate` checks it), every job's with: by its action's schema, --input values, dataset references (resolved now to version ids in this home's store), and what a cluster cannot run, refused with the job named: an input that is a folder on this machine (put it in a dataset), a script@v1 without image:, a git-checkout@v1 of a repository with no remote to clone, two jobs with the same Argo name (lowercase letters, digits, '-'). Not checked, because only the cluster knows: that the images exist, that the secret holds the keys, that the artifact repository holds the versions.
 
-            The manifest: template main is a DAG with a task per job (its dependencies: the job's needs); each job has a container template job-TASK, its inputs at /inputs/NAME and outputs at /outputs/NAME as under wf run. Another job's output is passed from that task; a dataset version is read from the artifact repository at wf/versions/DATASET/VERSION-ID.tgz (a gzipped tar of its files under one folder, to be uploaded there); a string input is a raw artifact; an empty volume an emptyDir. Each output is stored at wf/runs/RUN/JOB/OUTPUT.tgz. script@v1 runs /bin/sh -e -c SCRIPT in its image, container@v1 its image with its command and args; the built-in actions (text-generation, train, create-model, git-checkout, s3-download) run `wf job exec /wf/plan.json JOB --staged` in --wf-image, with the plan as a file. secret:NAME in env: is key NAME of the Kubernetes secret --secret; context.event.github.url and .ref are the repository and the commit. limits.cpu, limits.memory and a GPU instance type's GPUs (nvidia.com/gpu) are the container's limits.
+            The manifest: template main is a DAG with a task per job (its dependencies: the job's needs); each job has a container template job-TASK, its inputs at /inputs/NAME and outputs at /outputs/NAME as under wf run. Another job's output is passed from that task; a dataset version is read from the artifact repository at wf/versions/DATASET/VERSION-ID.tgz (a gzipped tar of its files under one folder, which --upload-inputs puts there); a string input is a raw artifact; an empty volume an emptyDir. Each output is stored at wf/runs/RUN/JOB/OUTPUT.tgz. script@v1 runs /bin/sh -e -c SCRIPT in its image, container@v1 its image with its command and args; the built-in actions (text-generation, train, create-model, git-checkout, s3-download) run `wf job exec /wf/plan.json JOB --staged` in --wf-image, with the plan as a file. secret:NAME in env: is key NAME of the Kubernetes secret --secret; context.event.github.url and .ref are the repository and the commit. limits.cpu, limits.memory and a GPU instance type's GPUs (nvidia.com/gpu) are the container's limits.
 
-            Standard output (or --out) is the manifest alone; standard error names the run, the secret keys and the artifact keys the cluster must have.
+            Standard output (or --out) is the manifest alone; standard error names the run, the secret keys and the artifact keys the cluster must have. --upload-inputs s3://BUCKET puts the dataset versions there (a gzipped tar each, skipped when the key exists: a version id never changes).
 
             Examples:
-              wf export argo .gradient/workflows/train.yaml --out train.argo.yaml
+              wf export argo .gradient/workflows/train.yaml --out train.argo.yaml --upload-inputs s3://ml-artifacts
               argo submit -n ml --watch train.argo.yaml
               wf export argo workflows/gen.yaml --input corpus=shakespeare --format json --namespace ml --secret ml-secrets > gen.json
             """
@@ -62,6 +63,9 @@ struct ArgoExportCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("The Kubernetes secret holding the workflow's secrets, one key per secret name.", valueName: "name"))
     var secret = "wf-secrets"
+
+    @Option(help: ArgumentHelp("Also upload the dataset versions the workflow reads to this bucket, the artifact repository's (s3://BUCKET; the endpoint and credentials as the AWS tools take them: AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, a profile), where the manifest reads them.", valueName: "s3-url"))
+    var uploadInputs: String?
 
     @OptionGroup var store: StoreOptions
 
@@ -109,8 +113,18 @@ struct ArgoExportCommand: ParsableCommand {
         for job in plan.jobs {
             for case .datasetVersion(let dataset, let id) in job.inputs.values { versions.insert(ArgoArtifactKeys.version(dataset: dataset, id: id)) }
         }
-        if !versions.isEmpty {
-            Console.error("and in the artifact repository (\(artifactRepositoryConfigmap)/\(artifactRepositoryKey)): \(versions.sorted().joined(separator: ", "))")
+        if let uploadInputs {
+            let location = try S3Location(parsing: uploadInputs)
+            guard location.prefix.isEmpty else {
+                throw ValidationError("--upload-inputs \(uploadInputs): Argo reads key-only artifacts from the bucket's root; give s3://\(location.bucket)")
+            }
+            let bucket = try StoreAccess.objectStore(RemoteConfig(name: "artifacts", url: uploadInputs))
+            let report = try ArgoInputUpload.upload(plan, from: try store.open(.readOnly), to: bucket,
+                                                    scratch: NSTemporaryDirectory() + "wf-argo-upload-\(getpid())")
+            for key in report.uploaded { Console.error("uploaded \(uploadInputs)/\(key)") }
+            for key in report.present { Console.error("already there: \(uploadInputs)/\(key)") }
+        } else if !versions.isEmpty {
+            Console.error("and in the artifact repository (\(artifactRepositoryConfigmap)/\(artifactRepositoryKey)): \(versions.sorted().joined(separator: ", ")) (--upload-inputs s3://BUCKET puts them there)")
         }
     }
 }

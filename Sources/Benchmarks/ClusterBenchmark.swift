@@ -14,6 +14,7 @@ public struct ClusterBenchmark {
     public struct Figures: Sendable, Codable {
         public var jobs: Int
         public var seconds: Double
+        public var megabytes: Int
         public var nodes: Int
         public var localSeconds: Double
         public var localOneAtATimeSeconds: Double
@@ -33,11 +34,15 @@ public struct ClusterBenchmark {
     public let wf: String
     public let jobs: Int
     public let seconds: Double
+    /// MiB of random bytes each job writes to its output, which `wf job exec` stores as a tree
+    /// and the join exports again: the data movement a job pays for.
+    public let megabytes: Int
 
-    public init(wf: String, jobs: Int, seconds: Double) {
+    public init(wf: String, jobs: Int, seconds: Double, megabytes: Int = 0) {
         self.wf = wf
         self.jobs = max(1, jobs)
         self.seconds = max(0, seconds)
+        self.megabytes = max(0, megabytes)
     }
 
     var workflow: String {
@@ -47,7 +52,7 @@ public struct ClusterBenchmark {
                   shard\(index):
                     outputs: {part: {type: volume}}
                     uses: script@v1
-                    with: {script: "sleep \(seconds); echo \(index) > /outputs/part/\(index).txt"}
+                    with: {script: "sleep \(seconds); echo \(index) > /outputs/part/\(index).txt; head -c \(megabytes)M /dev/urandom > /outputs/part/\(index).bin"}
 
                 """
         }
@@ -57,7 +62,7 @@ public struct ClusterBenchmark {
                 inputs: {\((1...jobs).map { "p\($0): shard\($0).outputs.part" }.joined(separator: ", "))}
                 outputs: {all: {type: dataset, with: {ref: bench-cluster}}}
                 uses: script@v1
-                with: {script: "sleep \(seconds); cat /inputs/p*/*.txt > /outputs/all/all.txt"}
+                with: {script: "sleep \(seconds); cat /inputs/p*/*.txt > /outputs/all/all.txt; cat /inputs/p*/*.bin | wc -c > /outputs/all/bytes.txt"}
 
             """
         return text
@@ -101,7 +106,7 @@ public struct ClusterBenchmark {
         dispatch.sort()
         overhead.sort()
         let rounds = Double((jobs + listing.count - 1) / listing.count + 1)
-        return Figures(jobs: jobs, seconds: seconds, nodes: listing.count, localSeconds: local, localOneAtATimeSeconds: serial, slurmSeconds: slurm,
+        return Figures(jobs: jobs, seconds: seconds, megabytes: megabytes, nodes: listing.count, localSeconds: local, localOneAtATimeSeconds: serial, slurmSeconds: slurm,
                        idealSlurmSeconds: rounds * seconds, dispatchMedianSeconds: dispatch[dispatch.count / 2], dispatchMaximumSeconds: dispatch.last!,
                        execOverheadMedianSeconds: overhead[overhead.count / 2], execOverheadMaximumSeconds: overhead.last!)
     }
@@ -110,17 +115,9 @@ public struct ClusterBenchmark {
 /// The nodes `sinfo` lists as up.
 enum SlurmNodes {
     static func list() throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sinfo", "--noheader", "--Node", "--format=%N %t"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return [] }
-        let up = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { line in
+        let listing = try Captured.run(["/usr/bin/env", "sinfo", "--noheader", "--Node", "--format=%N %t"])
+        guard listing.status == 0 else { return [] }
+        let up = listing.stdout.split(separator: "\n").filter { line in
             ["idle", "mix", "alloc"].contains(line.split(separator: " ").last.map(String.init) ?? "")
         }
         return Array(Set(up.map { String($0.split(separator: " ")[0]) })).sorted()

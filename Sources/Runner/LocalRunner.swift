@@ -93,15 +93,7 @@ public final class LocalRunner {
             let outcome = Swift.Result<StepOutcome, Error> { try self.execute(job, context: context) }
             self.recordJob(job.name, in: &record) { entry in
                 entry.finished = .now()
-                switch outcome {
-                case .success(let done):
-                    entry.status = .succeeded
-                    entry.outputs = done.values
-                    entry.image = done.result.imageDigest.map { "\(job.settings.image ?? "image") \($0)" }
-                    entry.provenance = done.result.provenance
-                case .failure(RunError.cancelled): entry.status = .cancelled; entry.detail = "cancelled"
-                case .failure(let error): entry.status = .failed; entry.detail = "\(error)"
-                }
+                Self.record(outcome, of: job, in: &entry)
             }
             return outcome
         }
@@ -163,6 +155,20 @@ public final class LocalRunner {
             throw error
         }
         return Result(run: try store.run(runID), versions: versions)
+    }
+
+    /// A finished job's state in its record: succeeded with its outputs, image and provenance,
+    /// cancelled, or failed with the error's one line.
+    static func record(_ outcome: Swift.Result<StepOutcome, Error>, of job: PlannedJob, in entry: inout JobRecord) {
+        switch outcome {
+        case .success(let done):
+            entry.status = .succeeded
+            entry.outputs = done.values
+            entry.image = done.result.imageDigest.map { "\(job.settings.image ?? "image") \($0)" }
+            entry.provenance = done.result.provenance
+        case .failure(RunError.cancelled): entry.status = .cancelled; entry.detail = "cancelled"
+        case .failure(let error): entry.status = .failed; entry.detail = "\(error)"
+        }
     }
 
     /// A reused job as the re-run records it: the earlier run's state, outputs, log and provenance.

@@ -109,20 +109,14 @@ public enum WorkflowParser {
         for field in fields {
             let fieldPath = path + ["limits", field.key]
             guard let text = reader.string(field.value, fieldPath) else { continue }
-            if field.key == "processes" {
-                guard let count = Int(text), (1...1_000_000).contains(count) else {
-                    reader.fail(field.value, fieldPath, "\(text) is not a number of processes from 1 to 1000000")
+            // Counts: processes and whole CPUs, each in its range.
+            if let (range, noun) = [("processes", (1...1_000_000, "a number of processes")), ("cpu", (1...4096, "a whole number of CPUs"))]
+                .first(where: { $0.0 == field.key })?.1 {
+                guard let count = Int(text), range.contains(count) else {
+                    reader.fail(field.value, fieldPath, "\(text) is not \(noun) from \(range.lowerBound) to \(range.upperBound)")
                     continue
                 }
-                limits.processes = count
-                continue
-            }
-            if field.key == "cpu" {
-                guard let count = Int(text), (1...4096).contains(count) else {
-                    reader.fail(field.value, fieldPath, "\(text) is not a whole number of CPUs from 1 to 4096")
-                    continue
-                }
-                limits.cpu = count
+                if field.key == "cpu" { limits.cpu = count } else { limits.processes = count }
                 continue
             }
             guard let bytes = ResourceLimits.bytes(text) else {

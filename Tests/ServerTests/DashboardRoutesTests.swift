@@ -29,7 +29,7 @@ import TestSupport
         try store.recordRunStarted(RunRecord(id: "run-graph", workflow: "w.yaml", repository: "r", commit: nil, trigger: "test", pid: 1, jobs: [
             JobRecord(name: "Evaluate", action: "script@v1", needs: ["Train"]),
             JobRecord(name: "Clone", action: "git-checkout@v1"),
-            JobRecord(name: "Train", action: "train@v1", needs: ["Clone"]),
+            JobRecord(name: "Train", action: "train@v1", needs: ["Clone"], engineJob: "slurm:4242", node: "n2"),
         ]))
         try await app(store).test(.router) { client in
             try await client.execute(uri: "/ui/runs/run-graph", method: .get) { response in
@@ -38,6 +38,7 @@ import TestSupport
                 // Three layers: Clone at x 10, Train at 240, Evaluate at 470 (width 170, gap 60).
                 #expect(page.contains(#"<rect x="10" y="10""#) && page.contains(#"<rect x="240" y="10""#) && page.contains(#"<rect x="470" y="10""#), "\(page)")
                 #expect(page.components(separatedBy: "<path d=").count - 1 == 2)
+                #expect(page.contains("<small>slurm:4242 on n2</small>"), "a job a cluster ran names its engine id and node")
             }
             try await client.execute(uri: "/ui/datasets/trained/versions/\(version.id.short)", method: .get) { response in
                 let page = String(buffer: response.body)

@@ -71,15 +71,7 @@ extension LocalRunner {
                     } else {
                         entry.finished = .now()
                     }
-                    switch outcome {
-                    case .success(let done):
-                        entry.status = .succeeded
-                        entry.outputs = done.values
-                        entry.image = done.result.imageDigest.map { "\(plan.job(named: job)?.settings.image ?? "image") \($0)" }
-                        entry.provenance = done.result.provenance
-                    case .failure(RunError.cancelled): entry.status = .cancelled; entry.detail = "cancelled"
-                    case .failure(let error): entry.status = .failed; entry.detail = "\(error)"
-                    }
+                    if let planned = plan.job(named: job) { Self.record(outcome, of: planned, in: &entry) }
                 }
                 log("job \(job) \((try? outcome.get()) != nil ? "succeeded" : "failed")")
             }

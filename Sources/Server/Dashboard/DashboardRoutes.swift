@@ -227,6 +227,8 @@ public struct DashboardRoutes: Sendable {
             jobs.append(["name": job.name, "action": job.action, "needs": job.needs.joined(separator: ", "), "status": job.status.rawValue,
                          "took": job.seconds.map(Format.duration) ?? false, "outputs": outputs, "detail": job.detail ?? false,
                          "live": live, "log": log, "reusedFrom": job.reusedFrom ?? false,
+                         // Where a cluster ran it: `slurm:1234 on n2`.
+                         "ranOn": job.engineJob.map { "\($0)\(job.node.map { " on \($0)" } ?? "")" } ?? false,
                          "rerunURL": rerunnable && buttons.enabled ? "/ui/runs/\(Self.escape(run.id))/jobs/\(Self.escape(job.name))/rerun" : false,
                          "logURL": "/api/runs/\(Self.escape(run.id))/jobs/\(Self.escape(job.name))/log"])
         }

@@ -12,6 +12,7 @@ struct ClusterBenchCommand: ParsableCommand {
 
             Example:
               wf bench cluster --jobs 8 --seconds 10
+              wf bench cluster --jobs 8 --seconds 10 --megabytes 64
             """
     )
 
@@ -21,12 +22,17 @@ struct ClusterBenchCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seconds each job (and the join) holds its CPU.")
     var seconds = 10.0
 
+    @Option(parsing: .unconditional, help: "MiB of random bytes each job writes to its output (stored as a tree, exported again by the join).")
+    var megabytes = 0
+
     @Flag(help: "Print JSON.")
     var json = false
 
     func run() throws {
-        guard jobs >= 1, jobs <= 64, seconds >= 0 else { throw ValidationError("--jobs is 1 to 64 and --seconds at least 0") }
-        let figures = try ClusterBenchmark(wf: CommandLine.executablePath, jobs: jobs, seconds: seconds)
+        guard jobs >= 1, jobs <= 64, seconds >= 0, (0...4096).contains(megabytes) else {
+            throw ValidationError("--jobs is 1 to 64, --seconds at least 0, --megabytes 0 to 4096")
+        }
+        let figures = try ClusterBenchmark(wf: CommandLine.executablePath, jobs: jobs, seconds: seconds, megabytes: megabytes)
             .run { FileHandle.standardError.write(Data(("bench: " + $0 + "\n").utf8)) }
         if json { return try JSONOutput.print(figures) }
         func s(_ value: Double) -> String { Format.decimal(value, places: 1) + " s" }
@@ -35,7 +41,7 @@ struct ClusterBenchCommand: ParsableCommand {
         table.append(["Slurm, \(figures.nodes) nodes", s(figures.slurmSeconds), "-"])
         table.append(["this machine, 2 jobs at once", s(figures.localSeconds), ratio(figures.localSeconds / figures.slurmSeconds) + " faster"])
         table.append(["this machine, one job at a time", s(figures.localOneAtATimeSeconds), ratio(figures.localOneAtATimeSeconds / figures.slurmSeconds) + " faster"])
-        print("\(figures.jobs) jobs of \(s(figures.seconds)) and a join; the shortest possible on \(figures.nodes) one-CPU nodes is \(s(figures.idealSlurmSeconds))")
+        print("\(figures.jobs) jobs of \(s(figures.seconds))\(figures.megabytes > 0 ? " writing \(figures.megabytes) MiB each" : "") and a join; the shortest possible on \(figures.nodes) one-CPU nodes is \(s(figures.idealSlurmSeconds))")
         print(table.render())
         func ms(_ value: Double) -> String { Format.decimal(value * 1000, places: 0) + " ms" }
         print("per job on Slurm: runnable → wf job exec started \(ms(figures.dispatchMedianSeconds)) median (\(ms(figures.dispatchMaximumSeconds)) max); "

@@ -49,13 +49,26 @@ public struct SlurmEngine: JobEngine {
         defer { for id in ids.values { Self.open.remove(id) } }
         var started = Set<String>()
         var cancelSent = false
+        var unreachableSince: Date?
         while ended.count < ids.count {
             if cancellation?.isCancelled == true && !cancelSent {
                 let open = ids.filter { !ended.contains($0.key) }.map(\.value)
                 if !open.isEmpty { _ = try? SlurmCommand.call("scancel", open) }
                 cancelSent = true
             }
-            let states = try SlurmQueue.states(of: ids.filter { !ended.contains($0.key) }.map(\.value))
+            let states: [String: SlurmJobState]
+            do {
+                states = try SlurmQueue.states(of: ids.filter { !ended.contains($0.key) }.map(\.value))
+                unreachableSince = nil
+            } catch {
+                // A controller restarting (or a network blip) is not the jobs failing: they go on
+                // without wf, so wf keeps asking for a while before it gives the run up.
+                let since = unreachableSince ?? Date()
+                unreachableSince = since
+                guard Date().timeIntervalSince(since) < settings.unreachableLimit else { throw error }
+                Thread.sleep(forTimeInterval: settings.pollInterval * 4)
+                continue
+            }
             for (job, id) in ids.sorted(by: { $0.key < $1.key }) where !ended.contains(job) {
                 guard let state = states[id] else {
                     // Neither squeue nor sacct knows it (accounting off, long gone): its result record decides.
@@ -139,6 +152,8 @@ public struct SlurmSettings: Sendable, Equatable {
     public var wf: String
     /// Seconds between two looks at the queue.
     public var pollInterval: TimeInterval = 0.5
+    /// Seconds `squeue` may keep failing before the run is given up (its jobs go on on the cluster).
+    public var unreachableLimit: TimeInterval = 300
     /// `--time`, minutes: the step timeout and a margin, so Slurm never kills a job wf would have let run.
     public var timeLimitMinutes: Int?
 

@@ -42,10 +42,13 @@ struct SlurmTests {
           shard3:
             needs: [cloneRepo]
             outputs: {part: {type: volume}, word: {type: string}}
+            env: {TOKEN: secret:HF_TOKEN}
             uses: script@v1
             with:
               script: |-
                 sleep 3
+                test "$(printf %s "$TOKEN" | wc -c)" = 17
+                echo "token $TOKEN"
                 echo three > /outputs/part/three.txt
                 echo shard-three > /outputs/word
           generateText:
@@ -88,9 +91,12 @@ struct SlurmTests {
     @Test func independentJobsRunOnDifferentNodesAndTheResultEqualsALocalRun() throws {
         let repo = try WorkflowRepository(in: scratch, workflow: Self.workflow)
         let local = scratch("local"), cluster = scratch("cluster")
-        let here = try WFBinary.run(["run", repo.workflowFile, "--home", local])
+        // A secret: its value read on the node from the secrets folder (never from the plan), masked in the log.
+        let secrets = ["WF_SECRETS": scratch("secrets")]
+        #expect(try WFBinary.run(["secrets", "set", "HF_TOKEN"], environment: secrets, input: "hf-cluster-secret").status == 0)
+        let here = try WFBinary.run(["run", repo.workflowFile, "--home", local], environment: secrets)
         #expect(here.status == 0, "\(here.stderr)")
-        let there = try WFBinary.run(["run", repo.workflowFile, "--executor", "slurm", "--home", cluster])
+        let there = try WFBinary.run(["run", repo.workflowFile, "--executor", "slurm", "--home", cluster], environment: secrets)
         #expect(there.status == 0, "\(there.stderr)")
         #expect(there.stderr.contains("submitted to slurm as slurm:"), "\(there.stderr)")
 
@@ -112,6 +118,9 @@ struct SlurmTests {
         #expect(shardNodes.count == 3, "shards ran on \(shardNodes)")
         #expect(Set(run.jobs.compactMap(\.node)).isSubset(of: ["n1", "n2", "n3"]))
         #expect(run.jobs.first { $0.name == "shard3" }?.outputs["word"] == "shard-three")
+        let shardLog = try String(contentsOfFile: "\(cluster)/runs/\(run.id)/shard3/log.txt", encoding: .utf8)
+        #expect(shardLog.contains("token ***") && !shardLog.contains("hf-cluster-secret"), "\(shardLog)")
+        #expect(!(try String(contentsOfFile: "\(cluster)/runs/\(run.id)/plan.json", encoding: .utf8)).contains("hf-cluster-secret"))
         let shown = try WFBinary.run(["runs", "show", run.id, "--home", cluster]).stdout
         #expect(shown.contains("ENGINE") && shown.contains("NODE"), "\(shown)")
         // Each job's batch script and Slurm's output are kept beside its log.

@@ -85,8 +85,21 @@ public final class LocalRunner {
         }
         let context = RunContext(plan: plan, checkout: checkout, runFolder: runFolder, outputPaths: outputPaths, secrets: secrets,
                                  options: options, executors: executors)
-        let outcomes = try engine.map { try runOnEngine($0, plan: plan, checkout: checkout, options: options, record: &record) }
-            ?? JobScheduler(jobs: plan.jobs, limit: options.parallelJobs).run { job in
+        let outcomes: [String: Swift.Result<StepOutcome, Error>]
+        if let engine {
+            do {
+                outcomes = try runOnEngine(engine, plan: plan, checkout: checkout, options: options, record: &record)
+            } catch {
+                // The engine failed, not a job (a refused submission, a controller gone for
+                // minutes): the run ends failed with the reason, its unfinished jobs interrupted.
+                for job in record.jobs where [.waiting, .running].contains(job.status) {
+                    recordJob(job.name, in: &record) { $0.status = .interrupted; $0.detail = "\(engine.name): \(error)" }
+                }
+                try? store.recordRunFinished(runID, status: .failed, summary: "\(error)")
+                throw error
+            }
+        } else {
+            outcomes = JobScheduler(jobs: plan.jobs, limit: options.parallelJobs).run { job in
             if let earlier = reused[job.name] { return Self.reusedOutcome(earlier, job: job, from: options.reuse!.run) }
             if options.cancellation?.isCancelled == true { return .failure(RunError.cancelled(job: job.name)) }
             self.recordJob(job.name, in: &record) { $0.status = .running; $0.started = .now() }
@@ -96,6 +109,7 @@ public final class LocalRunner {
                 Self.record(outcome, of: job, in: &entry)
             }
             return outcome
+            }
         }
 
         if options.cancellation?.isCancelled == true {

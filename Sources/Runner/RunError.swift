@@ -11,6 +11,8 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
     case cancelled(job: String)
     /// The run was cancelled before it committed anything.
     case runCancelled(run: String)
+    /// A plan file `wf job exec` cannot use.
+    case planFile(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum RunError: Error, Equatable, CustomStringConvertible {
         case .failed(let job, let detail): return "job \(job) failed: \(detail)"
         case .cancelled(let job): return "job \(job) was cancelled"
         case .runCancelled(let run): return "\(run) was cancelled; nothing was committed"
+        case .planFile(let path, let detail): return "plan file \(path): \(detail)"
         case .runFailed(let run, let failures):
             return "\(run) failed; nothing was committed:\n" + failures.map { "  - " + $0 }.joined(separator: "\n")
                 + "\n(`wf runs show \(run)` shows the run; `wf runs logs \(run)` its logs)"

@@ -190,9 +190,13 @@ public final class Daemon: @unchecked Sendable {
     func run(_ item: QueueItem) {
         // An item cut off while an engine ran its jobs takes up the same run: its jobs are still
         // on the cluster, and the run record names them, so they are watched, not submitted again.
+        // Only a run cut off (its process gone while it ran): a run that ended (failed, cancelled)
+        // and is queued again by `wf trigger` is a new run.
         let runID = item.runID.flatMap { earlier in
-            runOptions.engine != nil && ((try? triggers.store.run(earlier))?.jobs.contains { $0.engineJob != nil } ?? false) ? earlier : nil
+            guard runOptions.engine != nil, let run = try? triggers.store.run(earlier), run.status == .interrupted || run.status == .running else { return nil }
+            return run.jobs.contains { $0.engineJob != nil } ? earlier : nil
         } ?? LocalRunner.newRunID()
+        let takenUp = runID == item.runID
         let checkout = "\(home)/daemon/checkouts/\(item.id)"
         defer { try? FileManager.default.removeItem(atPath: checkout) }
         let cancellation = RunCancellation()
@@ -212,9 +216,12 @@ public final class Daemon: @unchecked Sendable {
             }
             try triggers.setRun(item.id, runID: runID)
             log("\(item.link): running \(item.workflow) at \(item.commit.prefix(12)) as \(runID)")
-            try? FileManager.default.removeItem(atPath: checkout)
-            try FileManager.default.createDirectory(atPath: checkout, withIntermediateDirectories: true)
-            try Mirror(link: state.link, home: home).repository().export(commit: item.commit, to: checkout)
+            // A run taken up again keeps its checkout: its jobs on the cluster may be reading it.
+            if !(takenUp && FileManager.default.fileExists(atPath: checkout)) {
+                try? FileManager.default.removeItem(atPath: checkout)
+                try FileManager.default.createDirectory(atPath: checkout, withIntermediateDirectories: true)
+                try Mirror(link: state.link, home: home).repository().export(commit: item.commit, to: checkout)
+            }
             var options = runOptions
             options.models.merge(state.link.models ?? [:]) { $1 }
             options.trigger = "\(item.source.rawValue) \(item.link) \(item.ref)"

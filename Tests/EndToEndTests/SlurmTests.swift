@@ -140,7 +140,8 @@ struct SlurmTests {
         #expect(try partTree() == tree)
         let unknown = try WFBinary.run(["job", "exec", "\(cluster)/runs/\(run.id)/plan.json", "nope"])
         #expect(unknown.status == 2 && unknown.stderr.contains("plans no job nope; its jobs are cloneRepo, shard1"), "\(unknown.stderr)")
-        #expect(try WFBinary.run(["job", "exec", repo.workflowFile, "shard1"]).stderr.contains("is not a wf plan file"))
+        let notAPlan = try WFBinary.run(["job", "exec", repo.workflowFile, "shard1"])
+        #expect(notAPlan.status == 2 && notAPlan.stderr.contains("plan file \(repo.workflowFile): not a wf plan file"), "\(notAPlan.stderr)")
     }
 
     @Test func aFailedJobSkipsWhatNeedsItAndCtrlCCancelsTheClusterJobs() throws {
@@ -168,6 +169,13 @@ struct SlurmTests {
         #expect(run.jobs.first { $0.name == "after" }?.status == .skipped && run.jobs.first { $0.name == "bad" }?.node != nil)
         // Slurm removed the job that can never run (--kill-on-invalid-dep), nothing waits.
         #expect(eventually(10) { SlurmCluster.openJobs(named: "wf-after").isEmpty })
+
+        // A submission Slurm refuses fails the run with Slurm's words, and the record says so.
+        let refused = try WFBinary.run(["run", repo.workflowFile, "--executor", "slurm", "--partition", "nosuch", "--home", home])
+        #expect(refused.status != 0 && refused.stderr.contains("Slurm: sbatch refused job bad") && refused.stderr.contains("partition"), "\(refused.stderr)")
+        let refusedRun = try latestRun(home)
+        #expect(refusedRun.status == .failed && refusedRun.summary?.contains("sbatch refused job bad") == true, "\(refusedRun)")
+        #expect(refusedRun.jobs.allSatisfy { $0.status == .interrupted }, "\(refusedRun.jobs)")
 
         let slow = """
             jobs:
@@ -251,6 +259,21 @@ struct SlurmDaemonTests {
         #expect(outputs == ["slurm-\(engineJob.dropFirst("slurm:".count)).out"], "\(outputs)")
         let listed = try WFBinary.run(["datasets", "ls", "slow-out", "--json", "--home", home])
         #expect(try SnakeCaseJSON.decoder.decode([VersionInfo].self, from: Data(listed.stdout.utf8)).count == 1)
+
+        // A run that failed and is queued again by `wf trigger` is a new run with new Slurm jobs, not the old one taken up.
+        try work.write(workflow: workflow.replacingOccurrences(of: "sleep 6; echo slow > /outputs/out/done.txt", with: "exit 3"))
+        try work.git("commit", "-q", "-am", "fail")
+        try work.git("push", "-q", "origin", "main")
+        let failing = try work.git("rev-parse", "HEAD")
+        #expect(try WFBinary.run(["trigger", "remote", "--commit", failing, "--home", home]).status == 0)
+        #expect(try eventually(30) { try status(home).queue.first { $0.commit == failing }?.status == .failed }, "\(second.log)")
+        let firstFailure = try #require(try status(home).runs.first { $0.commit == failing })
+        let again = try WFBinary.run(["trigger", "remote", "--commit", failing, "--home", home])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try eventually(30) { try status(home).runs.filter { $0.commit == failing && $0.status == .failed }.count == 2 }, "\(second.log)")
+        let failures = try status(home).runs.filter { $0.commit == failing }
+        #expect(Set(failures.map(\.id)).count == 2 && failures.contains { $0.id == firstFailure.id })
+        #expect(Set(failures.compactMap { $0.jobs.first?.engineJob }).count == 2, "\(failures.map(\.jobs))")
         #expect(second.stop() == 0)
     }
 }

@@ -289,6 +289,16 @@ import Yams
         var local = plan
         local.repository = "/home/me/nlp"
         #expect(throws: RunError.self) { try ArgoWorkflow.make(plan: local) }
+        // create-model@v1 commits into wf's store, which a pod does not have.
+        let committing = try self.plan("""
+            jobs:
+              register:
+                inputs: {model: {type: volume}}
+                outputs: {id: {type: string}}
+                uses: create-model@v1
+                with: {name: my-model, type: custom}
+            """).0
+        #expect { try ArgoWorkflow.make(plan: committing) } throws: { "\($0)".contains("create-model@v1 commits into wf's store, which a pod does not have") }
     }
 
     @Test func namesAreValidForArgoAndKubernetes() {

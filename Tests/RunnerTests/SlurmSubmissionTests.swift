@@ -17,7 +17,7 @@ import Workflows
                                                           limits: ResourceLimits(memory: 1_500_000_000, cpu: 8)),
                                                   run: "run-1", runFolder: "/home/runs/run-1", dependencies: ["11", "12"], settings: settings)
         #expect(arguments == ["--parsable", "--job-name=wf-train", "--output=/home/runs/run-1/train/slurm-%j.out", "--chdir=/home/runs/run-1/train",
-                              "--comment=wf run run-1", "--dependency=afterok:11:12", "--kill-on-invalid-dep=yes", "--partition=gpu", "--account=lab",
+                              "--comment=wf run run-1", "--no-requeue", "--dependency=afterok:11:12", "--kill-on-invalid-dep=yes", "--partition=gpu", "--account=lab",
                               "--cpus-per-task=8", "--mem=1431M", "--gres=gpu:4", "--time=61"])
         // A CPU instance type asks for no GPU; no needs, no dependency.
         let plain = SlurmSubmission.arguments(for: job("a", instanceType: "C4"), run: "r", runFolder: "/h", dependencies: [], settings: SlurmSettings(wf: "/wf"))

@@ -30,6 +30,8 @@ public enum JobEngineEvent {
     case submitted(job: String, engineJob: String)
     /// Started on `node`.
     case started(job: String, node: String?)
+    /// Still waiting, for `reason` (Slurm's: `Resources`, `Priority`, `Dependency`…), each time it changes.
+    case waiting(job: String, reason: String)
     /// Ended: its result record, or why it failed (`RunError.cancelled` when the run was cancelled).
     case finished(job: String, Result<JobResult, Error>)
     /// Never ran: a job it needs did not succeed.
@@ -57,10 +59,12 @@ extension LocalRunner {
             case .started(let job, let node):
                 recordJob(job, in: &record) { $0.status = .running; $0.started = .now(); $0.node = node }
                 log("job \(job) started\(node.map { " on \($0)" } ?? "")")
+            case .waiting(let job, let reason):
+                if !["None", "Dependency", "Resources", "Priority", ""].contains(reason) { log("job \(job) waits: \(reason)") }
             case .notRun:
                 break  // recorded as skipped with the run's other jobs that never ran
             case .finished(let job, let result):
-                let outcome = result.flatMap { Self.outcome(of: $0) }
+                let outcome = result.flatMap { record in plan.job(named: job).map { Self.outcome(of: record, for: $0) } ?? .failure(RunError.failed(job: job, detail: "not in the plan")) }
                 outcomes[job] = outcome
                 recordJob(job, in: &record) { entry in
                     // The job's own clock, when it left a record: the queue is looked at only every so often.
@@ -79,12 +83,30 @@ extension LocalRunner {
         return outcomes
     }
 
-    /// A result record as the outcome of a job: string values and self-committed versions as
-    /// values, folders as trees; a failed record as its error.
-    static func outcome(of result: JobResult) -> Swift.Result<StepOutcome, Error> {
+    /// A result record as the outcome of `job`: string values and self-committed versions as
+    /// values, folders as trees; a failed record as its error. A succeeded record must account
+    /// for every output the plan names (a tree id, or a value), or the job failed: a record is
+    /// a file on a shared file system, not proof.
+    static func outcome(of result: JobResult, for job: PlannedJob) -> Swift.Result<StepOutcome, Error> {
         guard result.status == .succeeded else {
             // The detail is already the job's one line (`job NAME failed: …`), secrets masked.
             return .failure(RedactedError(description: result.detail ?? "job \(result.job) failed on \(result.node)"))
+        }
+        guard result.job == job.name else {
+            return .failure(RunError.failed(job: job.name, detail: "its result record is job \(result.job)'s"))
+        }
+        for (name, target) in job.outputs {
+            let stored = result.outputs[name]
+            let valid: Bool
+            switch target {
+            case .string: valid = stored?.value != nil
+            // A dataset output is a tree, or (create-model@v1) the version the step committed itself.
+            case .dataset: valid = stored?.tree.flatMap(ObjectID.init(hex:)) != nil || stored?.value != nil
+            case .volume: valid = stored?.tree.flatMap(ObjectID.init(hex:)) != nil
+            }
+            guard valid else {
+                return .failure(RunError.failed(job: job.name, detail: "its result record on \(result.node) gives no valid \(target.kindName) for output \(name)"))
+            }
         }
         let provenance = result.provenance
         return .success(StepOutcome(result: StepResult(settingsDigest: provenance["settings"], modelDigest: provenance["model"],

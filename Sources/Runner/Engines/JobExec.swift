@@ -71,7 +71,20 @@ public enum JobExec {
     /// The step alone, on folders an engine staged: inputs at `/inputs/NAME`, outputs at
     /// `/outputs/NAME`, a scratch home for what the step keeps (`$WF_HOME`, else a temporary).
     static func runStaged(_ job: PlannedJob, file: JobPlanFile, started: Timestamp, log: @escaping @Sendable (String) -> Void) throws -> JobResult {
+        // The engine's container has these; anywhere else, --staged would write at the root of the machine.
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: "/outputs", isDirectory: &isFolder), isFolder.boolValue else {
+            throw RunError.unsupported(job: job.name, detail: "--staged runs in an engine's container, where /outputs (and /inputs) are mounted; there is no /outputs here: run the job without --staged on a plan with a home")
+        }
+        if let missing = job.inputs.keys.sorted().first(where: { !FileManager.default.fileExists(atPath: "/inputs/\($0)") }) {
+            throw RunError.missingInput(job: job.name, input: missing, detail: "--staged expects it at /inputs/\(missing), where the engine puts it")
+        }
+        if job.action == .gitCheckout, !FileManager.default.fileExists(atPath: file.checkout) {
+            throw RunError.missingInput(job: job.name, input: "checkout", detail: "--staged expects the repository at \(file.checkout) (the manifest's wf-checkout artifact)")
+        }
+        let scratch = ProcessInfo.processInfo.environment["WF_HOME"] == nil
         let home = ProcessInfo.processInfo.environment["WF_HOME"] ?? NSTemporaryDirectory() + "wf-job-\(getpid())"
+        defer { if scratch { try? FileManager.default.removeItem(atPath: home) } }
         var result = JobResult(run: file.plan.runID, job: job.name, status: .failed, node: JobResult.thisNode, started: started, finished: started)
         do {
             let runner = try LocalRunner(home: home, defaultModel: file.defaultModel, synchronize: false, log: log)

@@ -28,19 +28,22 @@ public struct JobPlanFile: Codable, Sendable, Equatable {
     }
 
     /// Reads and checks a plan file.
-    /// - Throws: `RunError.unsupported` naming the file when it is not a plan of this format.
+    /// - Throws: `RunError.planFile` when it is not a plan of this format.
     public static func read(_ path: String) throws -> JobPlanFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw RunError.unsupported(job: "?", detail: "\(path): cannot read the plan file")
+            throw RunError.planFile(path: path, detail: "cannot be read (no such file, or no permission)")
         }
-        let file: JobPlanFile
-        do { file = try JSONDecoder().decode(JobPlanFile.self, from: data) } catch {
-            throw RunError.unsupported(job: "?", detail: "\(path) is not a wf plan file: \(error)")
+        // The format first, alone: a plan of another wf's format need not decode as this one's.
+        struct Format: Decodable { var format: Int }
+        guard let format = try? JSONDecoder().decode(Format.self, from: data).format else {
+            throw RunError.planFile(path: path, detail: "not a wf plan file (a JSON object with a format); wf run --executor writes them as HOME/runs/RUN/plan.json")
         }
-        guard file.format == currentFormat else {
-            throw RunError.unsupported(job: "?", detail: "\(path) is a plan of format \(file.format); this wf reads format \(currentFormat): install the same wf on every node")
+        guard format == currentFormat else {
+            throw RunError.planFile(path: path, detail: "a plan of format \(format), and this wf reads format \(currentFormat): install the same wf on every node")
         }
-        return file
+        do { return try JSONDecoder().decode(JobPlanFile.self, from: data) } catch {
+            throw RunError.planFile(path: path, detail: "not a wf plan file: \(error)")
+        }
     }
 
     /// The bytes written: sorted keys, so one plan always gives the same file.

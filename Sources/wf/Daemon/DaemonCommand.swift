@@ -86,7 +86,7 @@ struct DaemonCommand: ParsableCommand {
         daemon.runOptions.pull = pull
         daemon.runOptions.models = try ModelMapping.parse(models)
         daemon.runOptions.registryAuthSecret = registryAuth
-        daemon.runOptions.engine = engine.engine(stepTimeout: daemon.runOptions.stepTimeout)
+        daemon.runOptions.engine = engine.engine()
         let recovered = try daemon.triggers.recoverInterrupted()
         for item in recovered.retried { Console.error(Self.stamp() + "\(item.link): \(item.workflow) at \(item.commit.prefix(12)) was cut off; running it again") }
         for item in recovered.abandoned { Console.error(Self.stamp() + "\(item.link): \(item.workflow) at \(item.commit.prefix(12)) was cut off twice; not retried") }

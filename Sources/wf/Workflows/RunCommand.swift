@@ -27,7 +27,7 @@ struct RunCommand: ParsableCommand {
               wf run --model gpt2=~/models/my-gpt2 --runtime podman
               wf run --executor slurm --partition debug
 
-            Clusters (--executor slurm): each job becomes one sbatch submission of `wf job exec HOME/runs/RUN/plan.json JOB`, with --dependency=afterok on the jobs it needs and its resources (limits.cpu → --cpus-per-task, limits.memory → --mem, a GPU instance type → --gres=gpu:N); wf watches them with squeue (and sacct), records each job's Slurm id and node, and commits the outputs here once every job has succeeded. The nodes must see the home, the checkout and wf at the same paths (a shared file system). Ctrl-C cancels the jobs (scancel).
+            Clusters (--executor slurm): each job becomes one sbatch submission of `wf job exec HOME/runs/RUN/plan.json JOB`, with --dependency=afterok on the jobs it needs and its resources (limits.cpu → --cpus-per-task, limits.memory → --mem, a GPU instance type → --gres=gpu:N; --slurm-time → --time); wf watches them with squeue (and sacct), records each job's Slurm id and node, and commits the outputs here once every job has succeeded. The nodes must see the home, the checkout and wf at the same paths (a shared file system). Ctrl-C cancels the jobs (scancel).
             """
     )
 
@@ -89,7 +89,7 @@ struct RunCommand: ParsableCommand {
         guard parallel >= 1, threads >= 1 else { throw ValidationError("--parallel and --threads must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout is the seconds a step may run: more than 0") }
         options.computeThreads = threads
-        options.engine = engine.engine(stepTimeout: timeout)
+        options.engine = engine.engine()
         ContainerCleanup.removeContainersOnSignals()
         let runner = try LocalRunner(home: home, defaultModel: DefaultModel.folder) { Console.error($0) }
         let result: LocalRunner.Result

@@ -83,10 +83,22 @@ struct ArgoExportCommand: ParsableCommand {
                 throw ValidationError("\(option) \(value): a Kubernetes name is at most \(limit) lowercase letters, digits and '-'\(limit > 63 ? " or '.'" : ""), starting and ending with a letter or digit")
             }
         }
+        guard !artifactRepositoryKey.isEmpty, artifactRepositoryKey.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) }) else {
+            throw ValidationError("--artifact-repository-key \(artifactRepositoryKey): a ConfigMap key is letters, digits, '-', '_' and '.'")
+        }
+        guard !wfImage.isEmpty, !wfImage.contains(where: \.isWhitespace) else { throw ValidationError("--wf-image: name an image, such as ghcr.io/wf/wf:latest") }
         let file = URL(fileURLWithPath: workflow).standardized.path
         guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("\(workflow): no such file") }
         guard let checkout = Checkout.enclosing(file) else {
             throw CommandFailure("\(workflow) is not in a git checkout; wf export plans the workflow at its checkout's HEAD commit")
+        }
+        // The bucket is checked before anything is planned or written: a failed export leaves no manifest.
+        var bucket: (any ObjectStore)?
+        if let uploadInputs {
+            guard uploadInputs.hasPrefix("s3://"), let location = try? S3Location(parsing: uploadInputs), location.prefix.isEmpty else {
+                throw ValidationError("--upload-inputs \(uploadInputs): give the artifact repository's bucket as s3://BUCKET (Argo reads key-only artifacts from the bucket's root)")
+            }
+            bucket = try StoreAccess.objectStore(RemoteConfig(name: "artifacts", url: uploadInputs))
         }
         var options = RunOptions()
         options.trigger = "wf export argo"
@@ -100,6 +112,13 @@ struct ArgoExportCommand: ParsableCommand {
         settings.secret = secret
         let manifest = try ArgoWorkflow.make(plan: plan, settings: settings)
         let text = format == .yaml ? try manifest.yaml() : try manifest.json()
+        // The inputs go up first: a manifest is written only when what it reads is in place.
+        if let bucket, let uploadInputs {
+            let report = try ArgoInputUpload.upload(plan, from: try store.open(.readOnly), to: bucket,
+                                                    scratch: NSTemporaryDirectory() + "wf-argo-upload-\(getpid())")
+            for key in report.uploaded { Console.error("uploaded \(uploadInputs)/\(key)") }
+            for key in report.present { Console.error("already there: \(uploadInputs)/\(key)") }
+        }
         if let out {
             try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
         } else {
@@ -113,17 +132,7 @@ struct ArgoExportCommand: ParsableCommand {
         for job in plan.jobs {
             for case .datasetVersion(let dataset, let id) in job.inputs.values { versions.insert(ArgoArtifactKeys.version(dataset: dataset, id: id)) }
         }
-        if let uploadInputs {
-            let location = try S3Location(parsing: uploadInputs)
-            guard location.prefix.isEmpty else {
-                throw ValidationError("--upload-inputs \(uploadInputs): Argo reads key-only artifacts from the bucket's root; give s3://\(location.bucket)")
-            }
-            let bucket = try StoreAccess.objectStore(RemoteConfig(name: "artifacts", url: uploadInputs))
-            let report = try ArgoInputUpload.upload(plan, from: try store.open(.readOnly), to: bucket,
-                                                    scratch: NSTemporaryDirectory() + "wf-argo-upload-\(getpid())")
-            for key in report.uploaded { Console.error("uploaded \(uploadInputs)/\(key)") }
-            for key in report.present { Console.error("already there: \(uploadInputs)/\(key)") }
-        } else if !versions.isEmpty {
+        if uploadInputs == nil && !versions.isEmpty {
             Console.error("and in the artifact repository (\(artifactRepositoryConfigmap)/\(artifactRepositoryKey)): \(versions.sorted().joined(separator: ", ")) (--upload-inputs s3://BUCKET puts them there)")
         }
     }

@@ -324,6 +324,8 @@ public struct ArgoWorkflow: Codable, Sendable, Equatable {
                 container = Container(image: image, command: ["/bin/sh", "-e", "-c"], args: [script.script])
             case .container(let settings):
                 container = Container(image: settings.image, command: settings.entrypoint, args: settings.arguments)
+            case .createModel:
+                throw RunError.unsupported(job: job.name, detail: "create-model@v1 commits into wf's store, which a pod does not have; run this workflow with wf run (or --executor slurm)")
             default:
                 for reserved in ["wf-plan", "wf-checkout"] where job.inputs[reserved] != nil {
                     throw RunError.unsupported(job: job.name, detail: "input \(reserved) has the name of the artifact wf adds for \(job.action.rawValue); rename the input")

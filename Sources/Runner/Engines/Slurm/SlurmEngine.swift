@@ -19,18 +19,25 @@ public struct SlurmEngine: JobEngine {
     public func run(_ file: JobPlanFile, planPath: String, attached: [String: String], cancellation: RunCancellation?,
                     events: (JobEngineEvent) -> Void) throws {
         guard let home = file.home else { throw SlurmError.refused("the plan names no home; Slurm jobs need one on the shared file system") }
-        let runFolder = "\(home)/runs/\(file.plan.runID)"
+        let runID = file.plan.runID
+        let runFolder = "\(home)/runs/\(runID)"
+        func result(_ job: String) -> Swift.Result<JobResult?, Error> { Swift.Result { try JobResult.read(JobResult.path(home: home, run: runID, job: job)) } }
         var ids = [String: String]()  // job → Slurm job id
         for (job, engineJob) in attached where engineJob.hasPrefix("slurm:") { ids[job] = String(engineJob.dropFirst("slurm:".count)) }
         var ended = Set<String>()
         do {
             for job in Self.dependencyOrder(file.plan.jobs) where ids[job.name] == nil {
+                if cancellation?.isCancelled == true { break }  // what is not submitted yet never will be
                 let script = "\(runFolder)/\(job.name)/slurm.sh"
                 try FileManager.default.createDirectory(atPath: "\(runFolder)/\(job.name)", withIntermediateDirectories: true)
-                try SlurmSubmission.script(wf: settings.wf, planPath: planPath, job: job.name, run: file.plan.runID)
+                try SlurmSubmission.script(wf: settings.wf, planPath: planPath, job: job.name, run: runID)
                     .write(toFile: script, atomically: true, encoding: .utf8)
-                let arguments = SlurmSubmission.arguments(for: job, run: file.plan.runID, runFolder: runFolder,
-                                                          dependencies: job.needs.compactMap { ids[$0] }, settings: settings) + [script]
+                // A run taken up again: a need that already succeeded is no dependency (Slurm may
+                // have forgotten its job, and would refuse the submission).
+                let dependencies = job.needs.filter { need in
+                    attached[need] == nil || (try? result(need).get())??.status != .succeeded
+                }.compactMap { ids[$0] }
+                let arguments = SlurmSubmission.arguments(for: job, run: runID, runFolder: runFolder, dependencies: dependencies, settings: settings) + [script]
                 let answer = try SlurmCommand.call("sbatch", arguments)
                 guard answer.status == 0, let id = SlurmSubmission.jobID(fromParsable: answer.output) else {
                     throw SlurmError.refused("sbatch refused job \(job.name): \(answer.error.isEmpty ? answer.output : answer.error)")
@@ -48,13 +55,19 @@ public struct SlurmEngine: JobEngine {
         for id in ids.values { Self.open.insert(id) }
         defer { for id in ids.values { Self.open.remove(id) } }
         var started = Set<String>()
-        var cancelSent = false
+        var reasons = [String: String]()
+        var resultMissingSince = [String: Date]()
         var unreachableSince: Date?
+        let cancelled = { cancellation?.isCancelled == true }
+        func finish(_ job: String, _ outcome: Swift.Result<JobResult, Error>) {
+            ended.insert(job)
+            events(.finished(job: job, outcome))
+        }
         while ended.count < ids.count {
-            if cancellation?.isCancelled == true && !cancelSent {
+            if cancelled() {
+                // Sent again on every look: a controller that missed it (restarting) gets it later.
                 let open = ids.filter { !ended.contains($0.key) }.map(\.value)
                 if !open.isEmpty { _ = try? SlurmCommand.call("scancel", open) }
-                cancelSent = true
             }
             let states: [String: SlurmJobState]
             do {
@@ -70,35 +83,53 @@ public struct SlurmEngine: JobEngine {
                 continue
             }
             for (job, id) in ids.sorted(by: { $0.key < $1.key }) where !ended.contains(job) {
+                let output = "\(runFolder)/\(job)/slurm-\(id).out"
                 guard let state = states[id] else {
                     // Neither squeue nor sacct knows it (accounting off, long gone): its result record decides.
-                    let result = try JobResult.read(JobResult.path(home: home, run: file.plan.runID, job: job))
-                    ended.insert(job)
-                    if let result { events(.finished(job: job, .success(result))) } else {
-                        events(.finished(job: job, .failure(RunError.failed(job: job, detail: "Slurm no longer knows job \(id) and it left no result; see \(runFolder)/\(job)/slurm-\(id).out"))))
+                    switch result(job) {
+                    case .success(let record?): finish(job, .success(record))
+                    case .success(nil): finish(job, .failure(RunError.failed(job: job, detail: "Slurm no longer knows job \(id) and it left no result; see \(output)")))
+                    case .failure(let error): finish(job, .failure(error))
                     }
                     continue
                 }
                 if state.isRunning || (state.isEnded && !state.neverRuns), started.insert(job).inserted { events(.started(job: job, node: state.node)) }
+                if state.state == "PENDING", reasons[job] != state.reason {
+                    reasons[job] = state.reason
+                    events(.waiting(job: job, reason: state.reason))
+                    // Reasons only an administrator or a new submission can change: the job would wait forever.
+                    if SlurmJobState.hopelessReasons.contains(state.reason) {
+                        _ = try? SlurmCommand.call("scancel", [id])
+                        finish(job, .failure(RunError.failed(job: job, detail: "Slurm will never start job \(id): \(state.reason) (see `scontrol show job \(id)`; a partition's limits, --partition or --account)")))
+                        continue
+                    }
+                }
                 guard state.isEnded || state.neverRuns else { continue }
-                ended.insert(job)
                 if state.neverRuns {
                     // A need failed (the dependency can never be met): Slurm keeps it pending or removes it.
                     if state.state == "PENDING" { _ = try? SlurmCommand.call("scancel", [id]) }
+                    ended.insert(job)
                     events(.notRun(job: job, reason: state.reason))
                     continue
                 }
-                let result = try JobResult.read(JobResult.path(home: home, run: file.plan.runID, job: job))
-                if state.state == "CANCELLED" && cancelSent {
-                    events(.finished(job: job, .failure(RunError.cancelled(job: job))))
-                } else if let result, state.state == "COMPLETED" || result.status == .failed {
+                if state.state == "CANCELLED" && cancelled() {
+                    finish(job, .failure(RunError.cancelled(job: job)))
+                    continue
+                }
+                switch result(job) {
+                case .failure(let error):
+                    finish(job, .failure(error))
+                case .success(let record?) where state.state == "COMPLETED" || record.status == .failed:
                     // The job's own record says how it went (`wf job exec` exits 1 after writing a failure).
-                    events(.finished(job: job, .success(result)))
-                } else {
+                    finish(job, .success(record))
+                case .success(nil) where state.state == "COMPLETED" && Date().timeIntervalSince(resultMissingSince[job] ?? Date()) < settings.resultGrace:
+                    // A shared file system (NFS) may show a file renamed on another node only seconds later.
+                    resultMissingSince[job] = resultMissingSince[job] ?? Date()
+                case .success(let record):
                     // FAILED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, CANCELLED by someone else, or no record: Slurm's words and the output's tail.
                     let reason = state.reason.isEmpty || state.reason == "None" ? "" : " (\(state.reason))"
-                    let detail = "Slurm job \(id) ended \(state.state)\(reason) on \(state.node ?? "?") without a result: \(Self.tail("\(runFolder)/\(job)/slurm-\(id).out"))"
-                    events(.finished(job: job, .failure(RunError.failed(job: job, detail: detail))))
+                    let after = record == nil ? "without a result" : "after its step succeeded"
+                    finish(job, .failure(RunError.failed(job: job, detail: "Slurm job \(id) ended \(state.state)\(reason) on \(state.node ?? "?") \(after): \(Self.tail(output))")))
                 }
             }
             if ended.count < ids.count { Thread.sleep(forTimeInterval: settings.pollInterval) }
@@ -154,7 +185,9 @@ public struct SlurmSettings: Sendable, Equatable {
     public var pollInterval: TimeInterval = 0.5
     /// Seconds `squeue` may keep failing before the run is given up (its jobs go on on the cluster).
     public var unreachableLimit: TimeInterval = 300
-    /// `--time`, minutes: the step timeout and a margin, so Slurm never kills a job wf would have let run.
+    /// Seconds a completed job's result record may take to appear (a shared file system's cache).
+    public var resultGrace: TimeInterval = 30
+    /// `--time`, minutes, when the user sets one (`--slurm-time`); otherwise the partition's default.
     public var timeLimitMinutes: Int?
 
     public init(partition: String? = nil, account: String? = nil, wf: String = SlurmSettings.thisWF, timeLimitMinutes: Int? = nil) {
@@ -174,8 +207,10 @@ public struct SlurmSettings: Sendable, Equatable {
 public enum SlurmSubmission {
     /// `sbatch` options of one job: `--parsable`, its name, output file, dependencies and resources.
     public static func arguments(for job: PlannedJob, run: String, runFolder: String, dependencies: [String], settings: SlurmSettings) -> [String] {
+        // --no-requeue: a job Slurm would requeue (a node failing, preemption) ends instead, so
+        // an end state wf reads is final; wf's retry is the run's, not Slurm's.
         var arguments = ["--parsable", "--job-name=wf-\(job.name)", "--output=\(runFolder)/\(job.name)/slurm-%j.out",
-                         "--chdir=\(runFolder)/\(job.name)", "--comment=wf run \(run)"]
+                         "--chdir=\(runFolder)/\(job.name)", "--comment=wf run \(run)", "--no-requeue"]
         if !dependencies.isEmpty { arguments += ["--dependency=afterok:" + dependencies.joined(separator: ":"), "--kill-on-invalid-dep=yes"] }
         if let partition = settings.partition { arguments.append("--partition=\(partition)") }
         if let account = settings.account { arguments.append("--account=\(account)") }
@@ -222,6 +257,10 @@ public struct SlurmJobState: Sendable, Equatable {
 
     public var isRunning: Bool { ["RUNNING", "COMPLETING", "CONFIGURING", "STAGE_OUT", "SUSPENDED"].contains(state) }
     public var isEnded: Bool { !isRunning && !["PENDING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING", "SIGNALING"].contains(state) }
+    /// Pending reasons that no job ending will clear: the request does not fit the partition or the account.
+    public static let hopelessReasons: Set<String> = ["PartitionTimeLimit", "PartitionNodeLimit", "PartitionConfig", "BadConstraints",
+                                                      "InvalidAccount", "InvalidQOS", "AccountNotAllowed", "QOSNotAllowed"]
+
     /// It will never start: a need failed. (Cancelled that way by --kill-on-invalid-dep, or still pending.)
     public var neverRuns: Bool { reason.contains("DependencyNeverSatisfied") && (state == "PENDING" || state == "CANCELLED") }
 }

@@ -89,14 +89,18 @@ extension DatasetStore {
     /// without making a version: its blobs and manifest are content-addressed objects, so
     /// storing the same files twice gives the same id and writes nothing new. `wf job exec`
     /// stores a job's outputs this way; a commit then names the tree (`PendingVersion(tree:)`).
-    /// An unreferenced tree is garbage to `gc` once no version names it.
+    /// A tree no version names is garbage to `gc`, unless it is pinned for a run that is still
+    /// running (`pinnedFor`): a job's output waits there for the run's commit.
     /// - Returns: the tree's id (sha256 of its canonical manifest).
-    public func storeTree(_ paths: [String]) throws -> ObjectID {
+    public func storeTree(_ paths: [String], pinnedFor run: String? = nil) throws -> ObjectID {
         let sources = try SourceScanner.scan(paths)
         _ = try writableIndex()
         let held = try lock(.shared)
         defer { withExtendedLifetime(held) {} }
-        return try storeTrees([sources], progress: nil)[0].id
+        let id = try storeTrees([sources], progress: nil)[0].id
+        // Pinned under the same lock: gc, which takes it exclusively, sees the tree and its pin together.
+        if let run { try pin(id, for: run) }
+        return id
     }
 
     /// Stages and publishes every file of every source list, then stores one tree per list.

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import GRDB
 
 extension DatasetStore {
@@ -11,7 +16,7 @@ extension DatasetStore {
         let snapshot = try index.read { db in try IndexSnapshot(db) }
         let objectListing = try objects.listing(), recordListing = try records.listing()
         var liveObjects = Set<ObjectID>()
-        for treeID in Set(snapshot.versions.map(\.tree)) {
+        for treeID in Set(snapshot.versions.map(\.tree)).union(try pinnedTrees()) {
             liveObjects.insert(treeID)
             guard FileIO.exists(objects.path(for: treeID)) else { continue }
             // A tree that cannot be read hides which blobs it needs: sweep nothing.
@@ -56,5 +61,39 @@ extension DatasetStore {
     /// (from `ContentAddressedDirectory.listing`).
     func leftoverTemporaries(_ fanOutTemporaries: [String]) -> [String] {
         FileIO.listDirectory(temporaryDirectory).map { "\(temporaryDirectory)/\($0)" } + fanOutTemporaries
+    }
+}
+
+/// Pins: trees stored for a run that has not committed yet (`storeTree(_:pinnedFor:)`), kept
+/// by `gc` while the run's record says it is running, as empty files `pins/RUN/TREE-ID`.
+extension DatasetStore {
+    var pinsRoot: String { root + "/pins" }
+
+    func pin(_ tree: ObjectID, for run: String) throws {
+        guard !run.isEmpty, !run.contains("/"), run != ".", run != ".." else { throw DatasetError.unknownRun(run) }
+        try FileIO.makeDirectories("\(pinsRoot)/\(run)")
+        let path = "\(pinsRoot)/\(run)/\(tree.hex)"
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DatasetError.io(path: path, operation: "create", errno: errno) }
+        close(fd)
+    }
+
+    /// The trees pinned for runs still running; the pins of runs that ended (or that the index
+    /// does not know) are removed. Called by gc under the exclusive lock.
+    func pinnedTrees() throws -> Set<ObjectID> {
+        let runs = FileIO.listDirectory(pinsRoot)
+        guard !runs.isEmpty, let index else { return [] }
+        let running = try index.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'running'"))
+        }
+        var trees = Set<ObjectID>()
+        for run in runs {
+            guard running.contains(run) else {
+                FileIO.removeTree("\(pinsRoot)/\(run)")
+                continue
+            }
+            for name in FileIO.listDirectory("\(pinsRoot)/\(run)") { if let id = ObjectID(hex: name) { trees.insert(id) } }
+        }
+        return trees
     }
 }

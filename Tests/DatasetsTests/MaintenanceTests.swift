@@ -108,6 +108,25 @@ import TestSupport
         #expect(try store.collectGarbage() == GarbageReport())
     }
 
+    /// A tree `wf job exec` stored for a run that has not committed yet is kept by gc while the
+    /// run is running, and swept with its pin once the run has ended.
+    @Test func gcKeepsTreesPinnedForARunningRun() throws {
+        let (store, _) = try populated()
+        try scratch.write("job-output/part.txt", "a job's output, waiting for its run's commit\n")
+        try store.recordRunStarted(RunRecord(id: "run-pinned", workflow: "w.yaml", repository: "r", commit: nil, trigger: "test", pid: 1))
+        let tree = try store.storeTree([scratch("job-output")], pinnedFor: "run-pinned")
+        try scratch.write("other-output/x.txt", "an output no run waits for\n")
+        let unpinned = try store.storeTree([scratch("other-output")])
+        #expect(try store.collectGarbage().objectsRemoved == 2, "the unpinned tree and its blob go; the pinned one and its blob stay")
+        try store.export(tree: tree, to: scratch("exported"))
+        #expect(FileManager.default.fileExists(atPath: scratch("exported/part.txt")))
+        #expect(unpinned != tree)
+        try store.recordRunFinished("run-pinned", status: .failed, summary: "ended")
+        #expect(try store.collectGarbage().objectsRemoved == 2, "the run ended: its tree and blob are garbage")
+        #expect(!FileManager.default.fileExists(atPath: "\(store.root)/pins/run-pinned"))
+        #expect(try store.verify().isClean)
+    }
+
     /// What the old repair left after a full disk: an empty index over existing records.
     @Test func anIndexMissingVersionsIsAProblemAndGCRefusesToSweepThem() throws {
         let (store, made) = try populated()

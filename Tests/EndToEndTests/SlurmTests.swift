@@ -142,6 +142,15 @@ struct SlurmTests {
         #expect(unknown.status == 2 && unknown.stderr.contains("plans no job nope; its jobs are cloneRepo, shard1"), "\(unknown.stderr)")
         let notAPlan = try WFBinary.run(["job", "exec", repo.workflowFile, "shard1"])
         #expect(notAPlan.status == 2 && notAPlan.stderr.contains("plan file \(repo.workflowFile): not a wf plan file"), "\(notAPlan.stderr)")
+
+        // The trees the nodes stored were pinned for the run; once it has committed, gc drops the pins
+        // (and the volume outputs no version names, so no job of it can run again) and keeps every version whole.
+        #expect(FileManager.default.fileExists(atPath: "\(cluster)/datasets/pins/\(run.id)"))
+        let collected = try WFBinary.run(["datasets", "gc", "--home", cluster])
+        #expect(collected.status == 0, "\(collected.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(cluster)/datasets/pins/\(run.id)"))
+        #expect(try WFBinary.run(["datasets", "verify", "--home", cluster]).status == 0)
+        #expect(try WFBinary.run(["datasets", "cat", "generated-text", "outputs.txt", "--home", cluster]).status == 0)
     }
 
     @Test func aFailedJobSkipsWhatNeedsItAndCtrlCCancelsTheClusterJobs() throws {

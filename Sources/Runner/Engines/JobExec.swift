@@ -55,7 +55,8 @@ public enum JobExec {
                 } else if let value = outcome.values[output] {
                     result.outputs[output] = JobResult.Output(value: value)
                 } else {
-                    result.outputs[output] = JobResult.Output(tree: try runner.store.storeTree([outputPaths[output]!]).hex)
+                    // Pinned for the run: gc keeps it until the run that planned this job has committed.
+                    result.outputs[output] = JobResult.Output(tree: try runner.store.storeTree([outputPaths[output]!], pinnedFor: file.plan.runID).hex)
                 }
             }
             result.provenance = outcome.result.provenance

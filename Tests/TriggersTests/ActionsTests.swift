@@ -178,6 +178,28 @@ import TestSupport
         #expect { try daemon.rerun(run.id, job: "other") } throws: { "\($0)".contains("are gone") }
     }
 
+    /// The first run whose job `job` is running, waited for up to 30 s.
+    func firstRun(in store: DatasetStore, running job: String) throws -> RunRecord? {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let run = try store.runs().first(where: { $0.jobs.first { $0.name == job }?.status == .running }) { return run }
+            usleep(50_000)
+        }
+        return nil
+    }
+
+    /// The queue item of `run` once it reads cancelled, or as it is after 20 s.
+    func itemOnceCancelled(_ daemon: Daemon, run: String) throws -> QueueItem? {
+        let deadline = Date().addingTimeInterval(20)
+        var item: QueueItem?
+        while Date() < deadline {
+            item = try daemon.triggers.item(forRun: run)
+            if item?.status == .cancelled { break }
+            usleep(50_000)
+        }
+        return item
+    }
+
     @Test(.enabled(if: ActionsTests.sandboxWorks, "bubblewrap cannot create a sandbox here"))
     func aRunningRunIsCancelledWithNothingCommitted() throws {
         let workflow = """
@@ -204,22 +226,11 @@ import TestSupport
         let worker = Thread { daemon.workLoop() }
         worker.start()
         defer { daemon.stopWorkLoop() }
-        var running: RunRecord?
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, running == nil {
-            running = try store.runs().first { $0.jobs.first { $0.name == "slow" }?.status == .running }
-            usleep(50_000)
-        }
-        let run = try #require(running, "the run did not start: \(logs.lines)")
+        let run = try #require(try firstRun(in: store, running: "slow"), "the run did not start: \(logs.lines)")
         usleep(300_000)  // the script's sleep has begun
         let started = Date()
         #expect(try daemon.cancel(run: run.id) == .stopping(run: run.id))
-        var item: QueueItem?
-        while Date().timeIntervalSince(started) < 20 {
-            item = try daemon.triggers.item(forRun: run.id)
-            if item?.status == .cancelled { break }
-            usleep(50_000)
-        }
+        let item = try itemOnceCancelled(daemon, run: run.id)
         #expect(item?.status == .cancelled, "\(logs.lines)")
         #expect(Date().timeIntervalSince(started) < 10, "the step was not killed: cancelling took \(Date().timeIntervalSince(started)) s")
         let ended = try store.run(run.id)
@@ -256,22 +267,10 @@ import TestSupport
         let worker = Thread { daemon.workLoop() }
         worker.start()
         defer { daemon.stopWorkLoop() }
-        var running: RunRecord?
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, running == nil {
-            running = try store.runs().first { $0.jobs.first { $0.name == "slowOnSlurm" }?.status == .running }
-            usleep(50_000)
-        }
-        let run = try #require(running, "the run did not start: \(logs.lines)")
+        let run = try #require(try firstRun(in: store, running: "slowOnSlurm"), "the run did not start: \(logs.lines)")
         #expect(SlurmCluster.openJobs(named: "wf-slowOnSlurm").count == 1 && SlurmCluster.openJobs(named: "wf-afterOnSlurm").count == 1)
         #expect(try daemon.cancel(run: run.id) == .stopping(run: run.id))
-        var item: QueueItem?
-        let started = Date()
-        while Date().timeIntervalSince(started) < 20 {
-            item = try daemon.triggers.item(forRun: run.id)
-            if item?.status == .cancelled { break }
-            usleep(50_000)
-        }
+        let item = try itemOnceCancelled(daemon, run: run.id)
         #expect(item?.status == .cancelled, "\(logs.lines)")
         #expect(SlurmCluster.openJobs(named: "wf-slowOnSlurm").isEmpty && SlurmCluster.openJobs(named: "wf-afterOnSlurm").isEmpty,
                 "\(SlurmCluster.openJobs())")

@@ -327,6 +327,75 @@ import Yams
         #expect(!FileManager.default.fileExists(atPath: scratch("refused.yaml")), "a refused export wrote its manifest")
     }
 
+    /// A built-in step as a pod would run it, short of Kubernetes: the manifest's own command
+    /// (`wf job exec /wf/plan.json JOB --staged`) in a bubblewrap container whose `/wf/plan.json`
+    /// is the manifest's raw artifact, `/inputs/repo` the dataset version's archive from the
+    /// bucket unpacked as Argo unpacks it, `/outputs` empty. Its output equals a local run's.
+    @Test(.enabled(if: MotoServer.executable != nil && WorkflowRepository.sandboxWorks,
+                   "NO MOTO or no bubblewrap: the staged built-in step test is skipped; .ci/run makes .build/venv-moto"))
+    func aBuiltInStepRunsFromTheManifestAsAPodWouldAndMatchesALocalRun() throws {
+        let moto = try MotoServer(buckets: ["argo-artifacts"], log: scratch("moto-staged.log"))
+        let home = scratch("staged-home")
+        try scratch.write("nlp/settings.json", WorkflowRepository.defaultSettings)
+        try FileManager.default.createDirectory(atPath: scratch("nlp/models"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("models/tiny"), toPath: scratch("nlp/models/tiny"))
+        #expect(try WFBinary.run(["datasets", "put", "nlp", scratch("nlp") + "/", "--home", home]).status == 0)
+        let workflow = """
+            inputs:
+              nlp: {type: dataset, with: {ref: nlp}}
+            jobs:
+              generate:
+                inputs: {repo: workflow.inputs.nlp}
+                outputs:
+                  generatedText: {type: dataset, with: {ref: generated-text}}
+                uses: text-generation@v1
+                with: {settings: repo/settings.json}
+            """
+        let repo = try WorkflowRepository(in: scratch, workflow: workflow)
+        let exported = try WFBinary.run(["export", "argo", repo.workflowFile, "--home", home, "--format", "json", "--out", scratch("staged.json"),
+                                         "--upload-inputs", "s3://argo-artifacts"], environment: moto.environment)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let manifest = try JSONDecoder().decode(ArgoWorkflow.self, from: Data(contentsOf: URL(fileURLWithPath: scratch("staged.json"))))
+        let template = try #require(manifest.spec.templates.first { $0.name == "job-generate" })
+        let artifacts = try #require(template.inputs?.artifacts)
+        let plan = try #require(artifacts.first { $0.name == "wf-plan" }?.raw?.data)
+        let key = try #require(artifacts.first { $0.name == "repo" }?.s3?.key)
+        let command = try #require(template.container?.command)
+        #expect(command == ["wf", "job", "exec", "/wf/plan.json", "generate", "--staged"])
+
+        // What Argo does before the main container starts: the raw artifact written, the S3 artifact fetched and unpacked.
+        try scratch.write("pod/wf/plan.json", plan)
+        for folder in ["pod/inputs/repo", "pod/outputs"] { try FileManager.default.createDirectory(atPath: scratch(folder), withIntermediateDirectories: true) }
+        let python = try #require(MotoServer.executable.map { URL(fileURLWithPath: $0).deletingLastPathComponent().appendingPathComponent("python").path })
+        let fetch = """
+            import boto3, sys
+            s3 = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3], region_name="us-east-1")
+            open(sys.argv[5], "wb").write(s3.get_object(Bucket="argo-artifacts", Key=sys.argv[4])["Body"].read())
+            """
+        #expect(try Shell.run(python, ["-c", fetch, moto.endpoint, moto.accessKeyID, moto.secretAccessKey, key, scratch("pod/repo.tgz")]).status == 0)
+        #expect(try Shell.run("tar", ["-xzf", scratch("pod/repo.tgz"), "--strip-components=1", "-C", scratch("pod/inputs/repo")]).status == 0)
+
+        // The container: this machine's system read-only, the pod's three folders, no network.
+        var sandbox = [String]()
+        for folder in ["/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc", "/opt", "/work"] where FileManager.default.fileExists(atPath: folder) {
+            sandbox += ["--ro-bind", folder, folder]
+        }
+        let wf = URL(fileURLWithPath: WFBinary.path).resolvingSymlinksInPath().path
+        // /tmp first: the binary may live under it (a checkout in /tmp), and a later bind shows through the tmpfs.
+        sandbox += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", wf, wf, "--unshare-all", "--die-with-parent",
+                    "--ro-bind", scratch("pod/wf"), "/wf", "--bind", scratch("pod/inputs"), "/inputs", "--bind", scratch("pod/outputs"), "/outputs",
+                    wf] + command.dropFirst()
+        let pod = try Shell.run("bwrap", sandbox)
+        #expect(pod.status == 0 && pod.stdout.contains("\"status\" : \"succeeded\""), "\(pod.stdout)")
+
+        // The same workflow run here: the same text, the same outputs.json.
+        #expect(try WFBinary.run(["run", repo.workflowFile, "--home", home]).status == 0)
+        for file in ["outputs.txt", "outputs.json"] {
+            let local = try WFBinary.run(["datasets", "cat", "generated-text", file, "--home", home]).stdout
+            #expect(try String(contentsOfFile: scratch("pod/outputs/generatedText/\(file)"), encoding: .utf8) == local, "\(file)")
+        }
+    }
+
     @Test func refusalsAreOneLineAndSayWhatToDo() throws {
         let repo = try makeRepository()
         let home = scratch("home")

@@ -138,9 +138,7 @@ extension LocalRunner {
         if case .staged(let root) = context.jobOutputs { return "\(root)/\(name)" }
         switch input {
         case .jobOutput(let source, let output):
-            switch context.jobOutputs {
-            case .folders, .staged: break
-            case .results(let home):
+            if case .results(let home) = context.jobOutputs {
                 let path = JobResult.path(home: home, run: context.runID, job: source)
                 guard let result = try JobResult.read(path), result.status == .succeeded, let stored = result.outputs[output] else {
                     throw RunError.missingInput(job: job.name, input: name, detail: "\(source) has no succeeded result with output \(output) in \(path)")

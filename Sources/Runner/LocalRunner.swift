@@ -50,7 +50,7 @@ public final class LocalRunner {
         if options.confined, let link = FolderScan.linksLeaving(checkout).first {
             throw RunError.unsupported(job: plan.jobs.first?.name ?? "?", detail: "the repository holds \(link), a symbolic link to outside it, which a run started by a push may not read; commit the file itself")
         }
-        var secrets = try secretValues(plan, store: options.secrets)
+        var secrets = try secretValues(of: plan.jobs, store: options.secrets)
         let runFolder = "\(home)/runs/\(runID)"
         // An engine runs each job through `wf job exec` on its nodes, which prepare their own executors.
         let engine = options.reuse == nil ? options.engine : nil
@@ -100,15 +100,15 @@ public final class LocalRunner {
             }
         } else {
             outcomes = JobScheduler(jobs: plan.jobs, limit: options.parallelJobs).run { job in
-            if let earlier = reused[job.name] { return Self.reusedOutcome(earlier, job: job, from: options.reuse!.run) }
-            if options.cancellation?.isCancelled == true { return .failure(RunError.cancelled(job: job.name)) }
-            self.recordJob(job.name, in: &record) { $0.status = .running; $0.started = .now() }
-            let outcome = Swift.Result<StepOutcome, Error> { try self.execute(job, context: context) }
-            self.recordJob(job.name, in: &record) { entry in
-                entry.finished = .now()
-                Self.record(outcome, of: job, in: &entry)
-            }
-            return outcome
+                if let earlier = reused[job.name] { return Self.reusedOutcome(earlier, job: job, from: options.reuse!.run) }
+                if options.cancellation?.isCancelled == true { return .failure(RunError.cancelled(job: job.name)) }
+                self.recordJob(job.name, in: &record) { $0.status = .running; $0.started = .now() }
+                let outcome = Swift.Result<StepOutcome, Error> { try self.execute(job, context: context) }
+                self.recordJob(job.name, in: &record) { entry in
+                    entry.finished = .now()
+                    Self.record(outcome, of: job, in: &entry)
+                }
+                return outcome
             }
         }
 
@@ -243,14 +243,15 @@ public final class LocalRunner {
         do { try store.recordJob(record.jobs[index], run: record.id) } catch { log("warning: could not record job \(name): \(error)") }
     }
 
-    /// The values of every secret the plan uses, read before anything runs so a missing
-    /// secret stops the run at once.
-    func secretValues(_ plan: RunPlan, store secrets: SecretStore) throws -> [String: String] {
+    /// The values of every secret `jobs` use (a run's, or one job's under `wf job exec`), read
+    /// before anything runs so a missing secret stops it at once, naming the job that needs it.
+    func secretValues(of jobs: [PlannedJob], store secrets: SecretStore) throws -> [String: String] {
         var values = [String: String]()
-        for name in plan.secrets {
-            do { values[name] = try secrets.value(name) } catch {
-                let job = plan.jobs.first { $0.secrets.contains(name) }
-                throw RunError.missingInput(job: job?.name ?? "?", input: "secret:\(name)", detail: "\(error)")
+        for job in jobs {
+            for name in job.secrets where values[name] == nil {
+                do { values[name] = try secrets.value(name) } catch {
+                    throw RunError.missingInput(job: job.name, input: "secret:\(name)", detail: "\(error)")
+                }
             }
         }
         return values

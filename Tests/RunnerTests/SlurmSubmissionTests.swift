@@ -1,5 +1,6 @@
+import Datasets
 import Foundation
-import Runner
+@testable import Runner
 import Testing
 import Workflows
 
@@ -65,5 +66,26 @@ import Workflows
         try Data(String(decoding: try file.encoded(), as: UTF8.self).replacingOccurrences(of: "\"format\" : 1", with: "\"format\" : 9").utf8)
             .write(to: URL(fileURLWithPath: path))
         #expect(throws: RunError.self) { try JobPlanFile.read(path) }
+    }
+
+    /// A result record is a file on a shared file system: a succeeded one must account for every
+    /// output the plan names before the run commits anything from it.
+    @Test func aResultRecordMustAccountForEveryOutput() {
+        var planned = job("make")
+        planned.outputs = ["data": .dataset(name: "d"), "scratch": .volume, "word": .string]
+        let tree = ObjectID.of(Array("a tree".utf8)).hex
+        var record = JobResult(run: "run-1", job: "make", status: .succeeded, node: "n1", started: .now(), finished: .now())
+        record.outputs = ["data": .init(tree: tree), "scratch": .init(tree: tree), "word": .init(value: "hello\n")]
+        guard case .success(let outcome) = LocalRunner.outcome(of: record, for: planned) else { Issue.record("a complete record was refused"); return }
+        #expect(outcome.trees["data"]?.hex == tree && outcome.values["word"] == "hello", "a string output's value drops its final newline")
+        for broken in [["data": JobResult.Output(tree: "not-a-sha256")], ["data": .init(tree: tree), "scratch": .init(value: "x")]] {
+            var bad = record
+            bad.outputs = broken.merging(["word": .init(value: "w")]) { a, _ in a }
+            guard case .failure(let error) = LocalRunner.outcome(of: bad, for: planned) else { Issue.record("accepted \(broken)"); continue }
+            #expect("\(error)".contains("gives no valid"), "\(error)")
+        }
+        var other = record
+        other.job = "someone-else"
+        guard case .failure = LocalRunner.outcome(of: other, for: planned) else { Issue.record("another job's record was accepted"); return }
     }
 }

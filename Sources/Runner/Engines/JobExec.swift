@@ -34,19 +34,10 @@ public enum JobExec {
         var result = JobResult(run: file.plan.runID, job: job.name, status: .failed, node: JobResult.thisNode, started: started, finished: started)
         do {
             let runner = try LocalRunner(home: home, defaultModel: file.defaultModel, synchronize: false, log: log)
-            var options = file.options.runOptions(for: file.plan)
-            options.runID = file.plan.runID
-            var secrets = [String: String]()
-            for secret in job.secrets { secrets[secret] = try options.secrets.value(secret) }
-            let prepared = try runner.prepareExecutors([job], options: options, runFolder: workspace, secrets: &secrets)
-            defer { prepared?.finish() }
-            var outputPaths = [String: String]()
-            for output in job.outputs.keys { outputPaths[output] = "\(workspace)/outputs/\(output)" }
-            var context = RunContext(plan: file.plan, checkout: file.checkout, runFolder: runFolder, outputPaths: [job.name: outputPaths],
-                                     secrets: secrets, options: options, executors: prepared?.executors)
-            context.jobOutputs = .results(home: home)
-            let outcome = try runner.execute(job, context: context)
-            result.stepSeconds = outcome.stepSeconds
+            let options = file.options.runOptions(for: file.plan)
+            let outputPaths = job.outputs.keys.reduce(into: [String: String]()) { $0[$1] = "\(workspace)/outputs/\($1)" }
+            let outcome = try runStep(job, file: file, runner: runner, runFolder: runFolder, outputPaths: outputPaths, jobOutputs: .results(home: home),
+                                      secrets: try runner.secretValues(of: [job], store: options.secrets))
             for (output, target) in job.outputs {
                 if target == .string {
                     // The file's exact bytes, as a job reading it here would see them; the run record trims them.
@@ -59,14 +50,28 @@ public enum JobExec {
                     result.outputs[output] = JobResult.Output(tree: try runner.store.storeTree([outputPaths[output]!], pinnedFor: file.plan.runID).hex)
                 }
             }
-            result.provenance = outcome.result.provenance
-            result.status = .succeeded
+            result.succeeded(outcome)
         } catch {
             result.detail = "\(error)"
         }
         result.finished = .now()
         try result.write(to: resultPath)
         return result
+    }
+
+    /// Runs the job's step as a local run runs it (`LocalRunner.execute`), with its executors
+    /// prepared for this one job and its other jobs' outputs read from `jobOutputs`.
+    static func runStep(_ job: PlannedJob, file: JobPlanFile, runner: LocalRunner, runFolder: String, outputPaths: [String: String],
+                        jobOutputs: JobOutputSource, secrets: [String: String]) throws -> StepOutcome {
+        let options = file.options.runOptions(for: file.plan)
+        var secrets = secrets
+        // The job's own folder: jobs on other nodes write their registry credentials beside theirs.
+        let prepared = try runner.prepareExecutors([job], options: options, runFolder: "\(runFolder)/\(job.name)", secrets: &secrets)
+        defer { prepared?.finish() }
+        var context = RunContext(plan: file.plan, checkout: file.checkout, runFolder: runFolder, outputPaths: [job.name: outputPaths],
+                                 secrets: secrets, options: options, executors: prepared?.executors)
+        context.jobOutputs = jobOutputs
+        return try runner.execute(job, context: context)
     }
 
     /// The step alone, on folders an engine staged: inputs at `/inputs/NAME`, outputs at
@@ -93,22 +98,24 @@ public enum JobExec {
             var secrets = [String: String]()
             // Kubernetes gives secrets as environment variables of the same names.
             for secret in job.secrets { secrets[secret] = ProcessInfo.processInfo.environment[secret] ?? (try? options.secrets.value(secret)) }
-            let prepared = try runner.prepareExecutors([job], options: options, runFolder: "\(home)/runs/\(file.plan.runID)", secrets: &secrets)
-            defer { prepared?.finish() }
-            var outputPaths = [String: String]()
-            for output in job.outputs.keys { outputPaths[output] = "/outputs/\(output)" }
-            var context = RunContext(plan: file.plan, checkout: file.checkout, runFolder: "\(home)/runs/\(file.plan.runID)",
-                                     outputPaths: [job.name: outputPaths], secrets: secrets, options: options, executors: prepared?.executors)
-            context.jobOutputs = .staged(root: "/inputs")
-            let outcome = try runner.execute(job, context: context)
-            result.stepSeconds = outcome.stepSeconds
+            let outputPaths = job.outputs.keys.reduce(into: [String: String]()) { $0[$1] = "/outputs/\($1)" }
+            let outcome = try runStep(job, file: file, runner: runner, runFolder: "\(home)/runs/\(file.plan.runID)", outputPaths: outputPaths,
+                                      jobOutputs: .staged(root: "/inputs"), secrets: secrets)
             result.outputs = outcome.values.mapValues { JobResult.Output(value: $0) }
-            result.provenance = outcome.result.provenance
-            result.status = .succeeded
+            result.succeeded(outcome)
         } catch {
             result.detail = "\(error)"
         }
         result.finished = .now()
         return result
+    }
+}
+
+extension JobResult {
+    /// Marks the record succeeded with what the step reported.
+    fileprivate mutating func succeeded(_ outcome: StepOutcome) {
+        stepSeconds = outcome.stepSeconds
+        provenance = outcome.result.provenance
+        status = .succeeded
     }
 }

@@ -173,8 +173,7 @@ public enum ContainerCleanup {
     /// Removes, with every runtime that works here, the containers `pid` started.
     static func removeContainers(of pid: Int32) {
         for kind in [ContainerRuntime.Kind.podman, .docker] {
-            let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-            guard let path = folders.map({ "\($0)/\(kind.rawValue)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { continue }
+            guard let path = Tool.find(kind.rawValue) else { continue }
             let runtime = ContainerRuntime(kind: kind, path: path)
             guard let listing = try? runtime.call(["ps", "--all", "--quiet", "--filter", "label=wf.pid=\(pid)"]), listing.status == 0 else { continue }
             let ids = listing.output.split(separator: "\n").map(String.init)

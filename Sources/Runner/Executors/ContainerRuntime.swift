@@ -14,8 +14,7 @@ struct ContainerRuntime: Sendable, Equatable {
     /// run containers, ~0.1 s) or `version` (it starts, ~0.02 s: when the user named the
     /// runtime, a failure to run shows in the step's log anyway); nil otherwise.
     static func find(_ kind: Kind, verify: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment) -> ContainerRuntime? {
-        let folders = (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
-        guard let path = folders.map({ "\($0)/\(kind.rawValue)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        guard let path = Tool.find(kind.rawValue, environment: environment) else { return nil }
         var runtime = ContainerRuntime(kind: kind, path: path)
         guard verify || kind == .docker else {  // docker's client answers `version` with no engine behind it
             guard let version = try? runtime.call(["version", "--format", "{{.Client.Version}}"]), version.status == 0 else { return nil }
@@ -29,8 +28,7 @@ struct ContainerRuntime: Sendable, Equatable {
 
     /// Why `find` found nothing, for the error a user sees.
     static func absence(_ kind: Kind) -> String {
-        let installed = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(kind.rawValue)") }
+        let installed = Tool.find(kind.rawValue) != nil
         switch kind {
         case .podman:
             return installed ? "podman is installed but cannot run containers here (`podman info` fails); run `podman info` to see why"

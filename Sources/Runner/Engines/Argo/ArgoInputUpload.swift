@@ -46,18 +46,11 @@ public enum ArgoInputUpload {
     /// `tar` (GNU), entries sorted and owned by root with a fixed time, gzip without a name or
     /// time: the same version always packs to the same bytes.
     static func tar(folder: String, in parent: String, to archive: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tar", "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@0",
-                             "--use-compress-program=gzip -n", "-cf", archive, "-C", parent, folder]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw RunError.unsupported(job: "?", detail: "tar could not pack \(parent)/\(folder): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+        guard let tar = Tool.find("tar") else { throw RunError.unsupported(job: "?", detail: "tar is not on PATH; install it (apt-get install tar gzip)") }
+        let packed = try Tool.run(tar, ["--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@0",
+                                        "--use-compress-program=gzip -n", "-cf", archive, "-C", parent, folder])
+        guard packed.status == 0 else {
+            throw RunError.unsupported(job: "?", detail: "tar could not pack \(parent)/\(folder): \(packed.error)")
         }
     }
 }

@@ -18,7 +18,7 @@ public struct SlurmEngine: JobEngine {
 
     public func run(_ file: JobPlanFile, planPath: String, attached: [String: String], cancellation: RunCancellation?,
                     events: (JobEngineEvent) -> Void) throws {
-        guard let home = file.home else { throw SlurmError.refused("the plan names no home; Slurm jobs need one on the shared file system") }
+        guard let home = file.home else { throw SlurmError("the plan names no home; Slurm jobs need one on the shared file system") }
         let runID = file.plan.runID
         let runFolder = "\(home)/runs/\(runID)"
         func result(_ job: String) -> Swift.Result<JobResult?, Error> { Swift.Result { try JobResult.read(JobResult.path(home: home, run: runID, job: job)) } }
@@ -40,7 +40,7 @@ public struct SlurmEngine: JobEngine {
                 let arguments = SlurmSubmission.arguments(for: job, run: runID, runFolder: runFolder, dependencies: dependencies, settings: settings) + [script]
                 let answer = try SlurmCommand.call("sbatch", arguments)
                 guard answer.status == 0, let id = SlurmSubmission.jobID(fromParsable: answer.output) else {
-                    throw SlurmError.refused("sbatch refused job \(job.name): \(answer.error.isEmpty ? answer.output : answer.error)")
+                    throw SlurmError("sbatch refused job \(job.name): \(answer.error.isEmpty ? answer.output : answer.error)")
                 }
                 ids[job.name] = id
                 Self.open.insert(id)
@@ -273,7 +273,7 @@ public enum SlurmQueue {
         let queue = try SlurmCommand.call("squeue", ["--noheader", "--states=all", "--jobs=\(ids.joined(separator: ","))", "--format=%i|%T|%N|%r"])
         // squeue fails outright when every job named has left the controller's memory.
         guard queue.status == 0 || queue.error.contains("Invalid job id") else {
-            throw SlurmError.unreachable("squeue failed: \(queue.error.isEmpty ? queue.output : queue.error)")
+            throw SlurmError("squeue failed: \(queue.error.isEmpty ? queue.output : queue.error)")
         }
         var states = parse(queue.output)
         let missing = ids.filter { states[$0] == nil }
@@ -302,45 +302,16 @@ public enum SlurmQueue {
 /// Slurm's command-line tools, found on PATH.
 enum SlurmCommand {
     static func call(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
-        guard let path = folders.map({ "\($0)/\(tool)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw SlurmError.unreachable("\(tool) is not on PATH; install Slurm's client commands (apt-get install slurm-client) on this machine")
+        guard let path = Tool.find(tool) else {
+            throw SlurmError("\(tool) is not on PATH; install Slurm's client commands (apt-get install slurm-client) on this machine")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = FileHandle.nullDevice
-        let exited = process.exitSignal()
-        try process.run()
-        // Both pipes are read at once: a tool that fills one while wf waits on the other would hang.
-        let errorText = Captured()
-        let reader = Thread { errorText.set(error.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        exited.wait()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), errorText.text.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-    private final class Captured: @unchecked Sendable {
-        private let done = DispatchSemaphore(value: 0)
-        private var data = Data()
-        func set(_ data: Data) { self.data = data; done.signal() }
-        var text: String { done.wait(); return String(decoding: data, as: UTF8.self) }
+        return try Tool.run(path, arguments)
     }
 }
 
-/// Why wf could not use the cluster: one line, what to do.
-public enum SlurmError: Error, CustomStringConvertible, Equatable {
-    case unreachable(String)
-    case refused(String)
-
-    public var description: String {
-        switch self {
-        case .unreachable(let detail): return "Slurm: \(detail)"
-        case .refused(let detail): return "Slurm: \(detail)"
-        }
-    }
+/// Why wf could not use the cluster (unreachable, or a submission refused): one line, what to do.
+public struct SlurmError: Error, CustomStringConvertible, Equatable {
+    public var detail: String
+    public init(_ detail: String) { self.detail = detail }
+    public var description: String { "Slurm: \(detail)" }
 }

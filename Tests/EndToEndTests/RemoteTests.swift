@@ -120,11 +120,12 @@ import TestSupport
         let moto = try MotoServer(buckets: ["wf-datasets"], log: scratch("moto.log"))
         let env = moto.environment
         let home = scratch("home")
-        // 80 MiB: ten parts of 8 MiB.
+        // 160 MiB: twenty parts of 8 MiB. Eight go at once, so a kill after the third part has
+        // landed leaves at least nine unsent however the in-flight ones race it.
         let big = scratch("big.bin")
         let handle = try #require(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: big, contents: nil); return big }()))
         var block = [UInt8](repeating: 0, count: 1 << 20)
-        for megabyte in 0..<80 {
+        for megabyte in 0..<160 {
             for index in stride(from: 0, to: block.count, by: 512) { block[index] = UInt8(truncatingIfNeeded: megabyte &* 31 &+ index / 512) }
             try handle.write(contentsOf: block)
         }
@@ -143,7 +144,7 @@ import TestSupport
         kill(push.processIdentifier, SIGKILL)
         push.waitUntilExit()
         let before = partsSent()
-        #expect(before >= 3 && before < 10, "parts sent before the kill: \(before)")
+        #expect(before >= 3 && before < 20, "parts sent before the kill: \(before)")
         let heads = try versions(home, "weights")
         #expect(heads.count == 1)
 
@@ -151,7 +152,7 @@ import TestSupport
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let after = partsSent() - before
         // The parts the server had (every one it logged, at least) were not sent again.
-        #expect(after <= 10 - before && after < 10, "parts sent after resuming: \(after), before: \(before)")
+        #expect(after <= 20 - before && after < 20, "parts sent after resuming: \(after), before: \(before)")
         let copy = scratch("copy")
         #expect(try wf(["datasets", "clone", "s3://wf-datasets", "--home", copy], env).status == 0)
         let name = (big as NSString).lastPathComponent
